@@ -1,0 +1,105 @@
+"""Composition root: parse the command line, read settings once, wire objects, run, exit.
+
+Exit codes: 0 success, 1 the command failed, 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic_settings import BaseSettings
+
+from consumer import schemagen, settings
+from consumer.errors import ConfigurationError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+
+# Which settings each long-running command reads; `flexmit config NAME` validates them.
+CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
+    "worker": settings.WorkerCommandSettings,
+}
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    directory: Path = args.dir
+    if not args.check:
+        for path in schemagen.write(directory):
+            print(path)
+        return EXIT_OK
+    stale = [
+        name
+        for name, text in schemagen.render().items()
+        if not (directory / name).exists() or (directory / name).read_text() != text
+    ]
+    for name in stale:
+        print(f"{directory / name} is out of date; run `flexmit schemas`", file=sys.stderr)
+    return EXIT_FAILED if stale else EXIT_OK
+
+
+def _config(args: argparse.Namespace) -> int:
+    loaded = settings.load(CONFIGURED_COMMANDS[args.command_name])
+    for variable, value in sorted(settings.variable_rows(loaded)):
+        print(f"{variable}={value}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    # Until the worker lands (issue 4), the demo proves the embedded stack comes up.
+    from consumer.devstack import kafka as local_kafka
+    from consumer.kafka.topics import ensure_topics
+    from consumer.settings import Topics
+
+    broker = local_kafka.start()
+    try:
+        topics = Topics()
+        ensure_topics({"bootstrap.servers": broker.bootstrap_servers}, topics.model_dump().values())
+        print(f"local Kafka broker up at {broker.bootstrap_servers}")
+        print("topics: " + ", ".join(topics.model_dump().values()))
+    finally:
+        broker.stop()
+    print("broker stopped")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``flexmit`` command line."""
+    parser = argparse.ArgumentParser(
+        prog="flexmit",
+        description="Hand just-failed MIT renewals to Flex and report what becomes of them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    schemas = commands.add_parser("schemas", help="write (or --check) the JSON Schemas")
+    schemas.add_argument("--dir", type=Path, default=Path("schemas"))
+    schemas.add_argument("--check", action="store_true", help="fail when schemas/ is stale")
+    schemas.set_defaults(run=_schemas)
+
+    demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
+    demo.set_defaults(run=_demo)
+
+    config = commands.add_parser("config", help="validate and print a command's configuration")
+    config.add_argument("command_name", choices=sorted(CONFIGURED_COMMANDS))
+    config.set_defaults(run=_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``flexmit`` console script."""
+    args = build_parser().parse_args(argv)
+    run: Command = args.run
+    try:
+        return run(args)
+    except ConfigurationError as exc:
+        print(f"flexmit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

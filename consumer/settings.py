@@ -1,0 +1,222 @@
+"""Configuration from environment variables (prefix ``FLEXMIT_``, sections split by ``__``).
+
+Settings are read once, at the edge (``cli.py``), and the sections are passed down. Every
+command reads only the sections it needs, so ``flexmit sandbox`` never asks for Flex secrets.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from consumer.errors import ConfigurationError
+
+ENV_PREFIX = "FLEXMIT_"
+ENV_NESTED_DELIMITER = "__"
+
+
+class Section(BaseModel):
+    """A settings section; unknown keys are refused so a typo in a variable name is caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Topics(Section):
+    """Kafka topic names; see the topic table in the README."""
+
+    approved: str = "payment-approved"
+    declined: str = "payment-declined"
+    order_status: str = "order-status"
+    commands: str = "flex-commands"
+    flex_events: str = "flex-events"
+    dead_letter: str = "flexmit-dead-letter"
+
+
+class KafkaSettings(Section):
+    """Where the cluster is and how to talk to it."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    group_id: str = "flexmit-worker"
+    client_id: str = "flexmit"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_location: Path | None = None
+    # Any other librdkafka property, e.g. FLEXMIT_KAFKA__EXTRA='{"socket.keepalive.enable": true}'.
+    extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    topics: Topics = Topics()
+
+    def client_config(self) -> dict[str, str | int | float | bool]:
+        """The librdkafka properties shared by every client of this service."""
+        config: dict[str, str | int | float | bool] = {
+            "bootstrap.servers": self.bootstrap_servers,
+            "client.id": self.client_id,
+            "security.protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism is not None:
+            config["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_username is not None:
+            config["sasl.username"] = self.sasl_username
+        if self.sasl_password is not None:
+            config["sasl.password"] = self.sasl_password.get_secret_value()
+        if self.ssl_ca_location is not None:
+            config["ssl.ca.location"] = str(self.ssl_ca_location)
+        return config | self.extra
+
+
+class FlexSettings(Section):
+    """Credentials and endpoint of the Flex API (or of the sandbox simulator)."""
+
+    base_url: AnyHttpUrl = AnyHttpUrl("https://api-sandbox.flexfactor.io/v1/")
+    app_key: SecretStr
+    app_secret: SecretStr
+    mid: str
+    site_id: str
+    tokenization_key: SecretStr | None = None
+    timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    max_connections: Annotated[int, Field(ge=1)] = 256
+
+
+class StoreSettings(Section):
+    """Where idempotency records and order state live."""
+
+    url: str = "sqlite:///var/flexmit.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+
+class MetricsSettings(Section):
+    """Where Prometheus scrapes this process."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - scraped from outside the container
+    port: Annotated[int, Field(ge=0, le=65535)] = 9464
+
+
+class WorkerSettings(Section):
+    """The consumer-group worker's rules and limits."""
+
+    max_in_flight: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    max_decline_age: timedelta = timedelta(hours=24)
+    rescue_window: timedelta = timedelta(days=21)
+    drain_timeout: timedelta = timedelta(seconds=20)
+    claim_lease: timedelta = timedelta(seconds=60)
+    # Decline codes that networks forbid retrying, added to the built-in list.
+    extra_do_not_retry_codes: list[str] = Field(default_factory=list)
+
+    @field_validator("rescue_window")
+    @classmethod
+    def _window_within_contract(cls, value: timedelta) -> timedelta:
+        # The contract: a managed MIT window of at least a day and at most 21 days.
+        if not timedelta(days=1) <= value <= timedelta(days=21):
+            raise ValueError("must be between 1 day and 21 days (P1D..P21D)")
+        return value
+
+
+class LogSettings(Section):
+    """Log level and format."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+def _env_config() -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+    )
+
+
+class CommonSettings(BaseSettings):
+    """Sections every long-running command needs."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+
+class WorkerCommandSettings(CommonSettings):
+    """Everything ``flexmit worker`` reads."""
+
+    kafka: KafkaSettings = KafkaSettings()
+    flex: FlexSettings
+    store: StoreSettings = StoreSettings()
+    worker: WorkerSettings = WorkerSettings()
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(settings_type: type[S], **overrides: Any) -> S:
+    """Read and validate settings, or raise ConfigurationError naming each bad variable."""
+    try:
+        return settings_type(**overrides)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_errors(exc, settings_type)) from None
+
+
+def describe_errors(exc: ValidationError, settings_type: type[BaseModel]) -> str:
+    """One line per problem, each naming the environment variable to fix."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        section = _section_at(settings_type, path)
+        if error["type"] == "missing" and section is not None:
+            # A whole section is absent: name the variables it needs, not the section.
+            for name, field in section.model_fields.items():
+                if field.is_required():
+                    lines.append(f"{_variable([*path, name])}: Field required")
+        else:
+            lines.append(f"{_variable(path)}: {error['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def variable_rows(model: BaseModel, path: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(variable, value) for every setting, secrets masked; for `flexmit config`."""
+    rows: list[tuple[str, str]] = []
+    for name, value in model.model_dump(mode="json").items():
+        child = getattr(model, name)
+        if isinstance(child, BaseModel):
+            rows.extend(variable_rows(child, (*path, name)))
+        else:
+            text = value if isinstance(value, str) else json.dumps(value)
+            rows.append((_variable([*path, name]), "" if value is None else text))
+    return rows
+
+
+def _variable(path: list[str] | tuple[str, ...]) -> str:
+    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(path).upper()
+
+
+def _section_at(model: type[BaseModel], path: list[str]) -> type[BaseModel] | None:
+    current: type[BaseModel] = model
+    for name in path:
+        field = current.model_fields.get(name)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        current = annotation
+    return current
