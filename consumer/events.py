@@ -222,7 +222,9 @@ class OrderStatusChanged(Model):
         description="What caused it: the transaction id, a command id, or a Flex webhook id"
     )
     transaction_id: Identifier
-    merchant_order_id: Identifier
+    merchant_order_id: Identifier | None = Field(
+        description="Absent only on FAILED for a record too broken to read it from"
+    )
     order_session_key: Identifier | None = Field(
         default=None, description="Flex's orderSessionKey, once Flex holds the order"
     )
@@ -233,8 +235,8 @@ class OrderStatusChanged(Model):
         default=None, description="Dunning must not retry the charge before this instant"
     )
     expires_at: AwareDatetime | None = None
-    amount_minor: MinorUnits
-    currency: Currency
+    amount_minor: MinorUnits | None = Field(description="Absent only as merchant_order_id is")
+    currency: Currency | None = Field(description="Absent only as merchant_order_id is")
     refunded_minor: Annotated[int, Field(ge=0)] | None = None
     remaining_minor: Annotated[int, Field(ge=0)] | None = None
     flex_code: Annotated[str, Field(max_length=64)] | None = None

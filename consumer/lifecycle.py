@@ -7,6 +7,9 @@
              ├─> APPROVED | DECLINED | CHALLENGE | CAPTURE_REQUIRED   (synchronous answers)
              └─> NOT_ELIGIBLE | NOT_SUBMITTED | FAILED | CANCELLED    (never held by Flex)
 
+FAILED (Flex refused the request itself) may start over like PENDING when a corrected record
+is replayed from the dead-letter topic.
+
 PENDING is ours alone: the decline is being handed to Flex and no answer has come back yet. It
 is stored, never published. Command results (REFUND_FAILED, CANCEL_FAILED) report on a command
 and leave the order where it is.
@@ -35,6 +38,8 @@ _ALLOWED: dict[str, frozenset[OrderStatus]] = {
     _S.PARTIALLY_REFUNDED: frozenset({_S.PARTIALLY_REFUNDED, _S.REFUNDED, _S.CHARGEBACK}),
     _S.REFUNDED: frozenset({_S.CHARGEBACK}),
 }  # fmt: skip
+# Flex refused the submission for good (a 400): a corrected record may be submitted afresh.
+_ALLOWED[_S.FAILED] = _ALLOWED[PENDING]
 
 COMMAND_RESULTS = frozenset({OrderStatus.REFUND_FAILED, OrderStatus.CANCEL_FAILED})
 

@@ -91,6 +91,17 @@ class Store:
 
         return await self._db.run(unit)
 
+    async def fail(self, kind: str, key: str, event: OrderStatusChanged | None) -> str | None:
+        """Flex refused the effect for good: apply ``event`` and mark the claim failed."""
+
+        def unit(tx: Tx) -> str | None:
+            now = self._clock()
+            outcome = orders.apply(tx, event, now).event if event is not None else None
+            claims.fail(tx, kind, key, self.owner, outcome, now)
+            return outcome
+
+        return await self._db.run(unit)
+
     async def park(self, kind: str, key: str, payload: str, due: float, deadline: float) -> None:
         """Hand the claim to a store-driven retry at ``due``, keeping ``payload``."""
         await self._db.run(

@@ -19,7 +19,7 @@ class ClaimState(StrEnum):
     """What ``claim`` found."""
 
     NEW = "new"  # first attempt: go ahead
-    RESUMED = "resumed"  # an earlier attempt died or was ours: go ahead, Flex may have seen it
+    RESUMED = "resumed"  # an earlier attempt died, was ours, or was refused: go ahead
     DONE = "done"  # finished before: re-publish ``outcome``
     BUSY = "busy"  # a live worker is on it: wait and ask again
     SCHEDULED = "scheduled"  # parked for a store-driven retry: nothing to do now
@@ -32,6 +32,7 @@ class Claim:
     state: ClaimState
     attempts: int = 0
     outcome: str | None = None
+    generation: int = 0  # part of Flex idempotency keys: a new one only after a refusal
 
 
 @dataclass(frozen=True)
@@ -58,22 +59,25 @@ def claim(
     row = tx.one(
         "INSERT INTO claims (kind, key, state, owner, lease_until, attempts, updated_at) "
         "VALUES (:kind, :key, 'in_progress', :owner, :lease_until, 1, :now) "
-        "ON CONFLICT (kind, key) DO UPDATE SET owner = excluded.owner, "
+        "ON CONFLICT (kind, key) DO UPDATE SET state = 'in_progress', owner = excluded.owner, "
         "lease_until = excluded.lease_until, attempts = claims.attempts + 1, "
+        "generation = claims.generation + (CASE WHEN claims.state = 'failed' THEN 1 ELSE 0 END), "
         "updated_at = excluded.updated_at "
-        "WHERE claims.state = 'in_progress' AND (claims.owner = excluded.owner "
-        f"OR claims.lease_until < excluded.updated_at OR NOT {_OWNER_ALIVE}) "
-        "RETURNING attempts",
+        "WHERE claims.state = 'failed' OR (claims.state = 'in_progress' AND ("
+        "claims.owner = excluded.owner OR claims.lease_until < excluded.updated_at "
+        f"OR NOT {_OWNER_ALIVE})) "
+        "RETURNING attempts, generation",
         {"kind": kind, "key": key, "owner": owner, "now": now,
          "lease_until": lease_until, "stale_before": stale_before},
     )  # fmt: skip
     if row is not None:
-        attempts = int(row[0])
-        return Claim(ClaimState.NEW if attempts == 1 else ClaimState.RESUMED, attempts)
-    state, attempts, outcome = _current(tx, kind, key)
-    if state == "done":
+        attempts, generation = int(row[0]), int(row[1])
+        fresh = ClaimState.NEW if attempts == 1 else ClaimState.RESUMED
+        return Claim(fresh, attempts, generation=generation)
+    found, attempts, outcome = _current(tx, kind, key)
+    if found == "done":
         return Claim(ClaimState.DONE, attempts, outcome)
-    return Claim(ClaimState.SCHEDULED if state == "retry" else ClaimState.BUSY, attempts)
+    return Claim(ClaimState.SCHEDULED if found == "retry" else ClaimState.BUSY, attempts)
 
 
 def complete(tx: Tx, kind: str, key: str, owner: str, outcome: str | None, now: float) -> Claim:
@@ -90,6 +94,15 @@ def complete(tx: Tx, kind: str, key: str, owner: str, outcome: str | None, now: 
     if state == "done":
         return Claim(ClaimState.DONE, attempts, recorded)
     raise ClaimLost(f"{kind} {key} is no longer claimed by this worker")
+
+
+def fail(tx: Tx, kind: str, key: str, owner: str, outcome: str | None, now: float) -> None:
+    """Flex refused the effect for good: record why; a later attempt reopens the claim."""
+    tx.execute(
+        "UPDATE claims SET state = 'failed', outcome = :outcome, owner = NULL, payload = NULL, "
+        "updated_at = :now WHERE kind = :kind AND key = :key AND owner = :owner",
+        {"kind": kind, "key": key, "owner": owner, "outcome": outcome, "now": now},
+    )
 
 
 def park(

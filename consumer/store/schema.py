@@ -19,10 +19,11 @@ CREATE TABLE IF NOT EXISTS owners (
 CREATE TABLE IF NOT EXISTS claims (
     kind        TEXT NOT NULL,
     key         TEXT NOT NULL,
-    state       TEXT NOT NULL,            -- in_progress | retry | done
+    state       TEXT NOT NULL,            -- in_progress | retry | done | failed
     owner       TEXT,
     lease_until DOUBLE PRECISION NOT NULL,
     attempts    INTEGER NOT NULL,
+    generation  INTEGER NOT NULL DEFAULT 0, -- bumped when Flex refused an attempt for good
     payload     TEXT,                     -- the input, kept while a store-driven retry is due
     deadline    DOUBLE PRECISION,
     outcome     TEXT,                     -- the recorded result event (JSON), if any

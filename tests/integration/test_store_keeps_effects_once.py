@@ -113,3 +113,17 @@ async def test_one_failing_unit_does_not_undo_its_batch(stores: tuple[Store, Sto
     assert [type(r).__name__ for r in results][1] in {"OperationalError", "UndefinedTable"}
     assert (await a.claim("transmit", "tx-7")).state is ClaimState.RESUMED
     assert (await a.claim("transmit", "tx-8")).state is ClaimState.RESUMED
+
+
+async def test_refused_effect_is_reopened_under_a_new_generation(
+    stores: tuple[Store, Store],
+) -> None:
+    a, b = stores
+    first = await a.claim("evaluate", "tx-9")
+    assert first.generation == 0
+    await a.fail("evaluate", "tx-9", None)
+    reopened = await b.claim("evaluate", "tx-9")
+    assert reopened.state is ClaimState.RESUMED
+    assert reopened.generation == 1
+    # A plain takeover (no refusal in between) keeps the generation, so Flex dedupes it.
+    assert (await b.claim("evaluate", "tx-9")).generation == 1

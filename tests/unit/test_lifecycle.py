@@ -29,8 +29,9 @@ def test_moves(current: str, new: S, expected: Move) -> None:
 
 
 def test_terminal_statuses_accept_no_order_status_but_chargeback() -> None:
-    for status in (S.EXPIRED, S.CANCELLED, S.NOT_ELIGIBLE, S.NOT_SUBMITTED, S.FAILED):
+    for status in (S.EXPIRED, S.CANCELLED, S.NOT_ELIGIBLE, S.NOT_SUBMITTED):
         assert lifecycle.is_terminal(status)
         assert all(lifecycle.move(status, new) is not Move.APPLIED for new in S)
     assert not lifecycle.is_terminal(lifecycle.PENDING)
+    assert lifecycle.move(S.FAILED, S.SUBMITTED) is Move.APPLIED  # a corrected record, replayed
     assert not lifecycle.is_terminal(S.SUBMITTED)
