@@ -9,9 +9,8 @@ import httpx
 import pytest
 from httpx_aiohttp import AiohttpTransport
 
-from consumer.flex import FlexClient, FlexUnavailable
-from consumer.flex.transport import GuardedTransport, build_transport, open_http_client
-from tests.unit.flex.fakes import Observations, settings
+from consumer.flex.transport import GuardedTransport, build_transport
+from tests.unit.flex.fakes import settings
 
 
 def raising(exc: Exception) -> GuardedTransport:
@@ -75,15 +74,3 @@ def test_aiohttp_is_the_default_and_the_pool_size_comes_from_settings() -> None:
 
 def test_httpx_own_pool_can_be_chosen() -> None:
     assert isinstance(build_transport(settings(transport="httpx")), httpx.AsyncHTTPTransport)
-
-
-async def test_an_unreachable_flex_is_unavailable_through_the_real_transport() -> None:
-    # Port 9 on loopback (discard) is closed here: a real connection refusal, no network needed.
-    configured = settings(base_url="http://127.0.0.1:9/v1/", max_attempts=1, timeout_seconds=2)
-    observed = Observations()
-
-    async with open_http_client(configured) as http:
-        client = FlexClient(configured, http, observer=observed)
-        with pytest.raises(FlexUnavailable):
-            await client.order("o1")
-    assert observed.seen == [("oauth2.token", "connection_error")]
