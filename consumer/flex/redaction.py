@@ -17,12 +17,14 @@ from consumer.logs import redact
 
 MASK = "[REDACTED]"
 _SECRET_PARAMS = ("environment",)
+_SHORTEST_SECRET = 4
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret value and anything that looks like a card number masked."""
     for secret in secrets:
-        if secret:
+        # A value of a few characters is no secret, and masking it would garble the text.
+        if len(secret) >= _SHORTEST_SECRET:
             text = text.replace(secret, MASK)
     return redact(text)
 
