@@ -90,6 +90,15 @@ class FlexSettings(Section):
     timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
     max_connections: Annotated[int, Field(ge=1)] = 256
+    # Capped exponential backoff with full jitter between attempts of one call.
+    retry_base_seconds: Annotated[float, Field(ge=0)] = 0.2
+    retry_cap_seconds: Annotated[float, Field(ge=0)] = 10.0
+    # A longer Retry-After is not slept through: the call fails as transient at once.
+    retry_after_cap_seconds: Annotated[float, Field(ge=0)] = 30.0
+    # Fetch a new access token this long before its `expires` (tokens live 10 minutes).
+    token_renew_margin_seconds: Annotated[float, Field(ge=0)] = 60.0
+    # The HTTP transport under the httpx API; "httpx" is httpx's own (slower under load).
+    transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
 
 class StoreSettings(Section):
