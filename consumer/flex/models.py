@@ -28,9 +28,15 @@ from pydantic.alias_generators import to_camel
 from consumer.events import derive_id, looks_like_pan
 
 
-def evaluate_idempotency_key(transaction_id: str) -> UUID:
-    """The /evaluate idempotencyKey for a PSP transaction: the same after any retry or crash."""
-    return derive_id(transaction_id, "flex-evaluate")
+def evaluate_idempotency_key(transaction_id: str, generation: int = 0) -> UUID:
+    """The /evaluate idempotencyKey for a PSP transaction: the same after any retry or crash.
+
+    ``generation`` moves on only after Flex refused an attempt for good (a 400: no order
+    exists), so a corrected record can be submitted without Flex answering 409.
+    """
+    if generation == 0:
+        return derive_id(transaction_id, "flex-evaluate")
+    return derive_id(transaction_id, "flex-evaluate", str(generation))
 
 
 def _vault_token(value: str) -> str:
@@ -204,12 +210,14 @@ class EvaluateRequest(OrderPayload):
     sense_key: str | None = None
     expiry_date_utc: AwareDatetime | None = None
     correlation_id: str | None = None
+    # Not sent: selects the idempotency key (see evaluate_idempotency_key).
+    generation: Annotated[int, Field(ge=0, exclude=True)] = 0
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def idempotency_key(self) -> UUID:
         """Derived from the PSP transaction id, so no retry can create a second order."""
-        return evaluate_idempotency_key(self.transaction.id)
+        return evaluate_idempotency_key(self.transaction.id, self.generation)
 
 
 class TransmitRequest(OrderPayload):

@@ -201,3 +201,12 @@ async def test_refund_cancel_external_cancel_and_outcome_paths_and_bodies() -> N
         ("/v1/orders/ORD-100045/external-cancel", b"{}"),
         ("/v1/outcome", b'{"orderSessionKey":"ord-1"}'),
     }
+
+
+async def test_a_new_generation_sends_a_new_key_and_no_generation_field() -> None:
+    h = harness()
+    await h.client.evaluate(an_evaluate_request("psp-tx-1").model_copy(update={"generation": 1}))
+    (body,) = h.flex.bodies("/v1/evaluate")
+    assert UUID(body["idempotencyKey"]) == evaluate_idempotency_key("psp-tx-1", 1)
+    assert body["idempotencyKey"] != str(evaluate_idempotency_key("psp-tx-1"))
+    assert "generation" not in body
