@@ -69,18 +69,12 @@ class Rules:
         return cls(max_age, DO_NOT_RETRY_CODES | {code.strip() for code in extra})
 
 
-def refusal(declined: PaymentDeclined, now: datetime, rules: Rules) -> Refusal | None:
-    """The reason ``declined`` must not go to Flex, or None when it may."""
+def refusal(declined: PaymentDeclined, rules: Rules) -> Refusal | None:
+    """The reason ``declined`` must never go to Flex, whenever it is looked at, or None."""
     if not declined.is_mit:
         return Refusal("CUSTOMER_INITIATED", "customer-initiated declines are not sent to Flex")
     if declined.card.token is None:
-        return Refusal(
-            "NO_CARD_TOKEN", "the card was not vaulted with Flex (/tokenize) at checkout"
-        )
-    age = now - declined.occurred_at
-    if age > rules.max_age:
-        hours = age.total_seconds() / 3600
-        return Refusal("STALE_DECLINE", f"declined {hours:.0f} h ago; Flex takes same-day MITs")
+        return Refusal("NO_CARD_TOKEN", "the card was not vaulted with Flex (/tokenize)")
     code = declined.decline.code
     if code in rules.do_not_retry_codes or code.lower() in rules.do_not_retry_codes:
         return Refusal("DO_NOT_RETRY_CODE", f"card networks forbid retrying decline code {code}")
@@ -88,3 +82,16 @@ def refusal(declined: PaymentDeclined, now: datetime, rules: Rules) -> Refusal |
     if advice in DO_NOT_RETRY_ADVICE:
         return Refusal("DO_NOT_RETRY_ADVICE", DO_NOT_RETRY_ADVICE[advice])
     return None
+
+
+def deadline(declined: PaymentDeclined, rules: Rules) -> datetime:
+    """The last instant Flex may still be handed this decline (it takes same-day MITs)."""
+    return declined.occurred_at + rules.max_age
+
+
+def staleness(declined: PaymentDeclined, now: datetime, rules: Rules) -> Refusal | None:
+    """Refusal of a decline seen for the first time after its deadline."""
+    if now <= deadline(declined, rules):
+        return None
+    hours = (now - declined.occurred_at).total_seconds() / 3600
+    return Refusal("STALE_DECLINE", f"declined {hours:.0f} h ago; Flex takes same-day MITs")

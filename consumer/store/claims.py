@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from consumer.errors import FlexmitError
+from consumer.errors import TransientError
 from consumer.store.database import Tx
 
 
@@ -159,8 +159,8 @@ def prune(tx: Tx, done_before: float) -> int:
     return len(rows)
 
 
-class ClaimLost(FlexmitError):
-    """Another owner took the claim over and has not finished: our result must not be used."""
+class ClaimLost(TransientError):
+    """Another owner took the claim over and has not finished: ours must not be used; ask again."""
 
 
 def _current(tx: Tx, kind: str, key: str) -> tuple[str, int, str | None]:

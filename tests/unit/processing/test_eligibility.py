@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from consumer import events
-from consumer.processing.eligibility import Rules, refusal
+from consumer.processing.eligibility import Rules, refusal, staleness
 from tests import factories
 
 RULES = Rules.with_extra_codes(timedelta(hours=24), ["91"])
@@ -16,7 +16,8 @@ RULES = Rules.with_extra_codes(timedelta(hours=24), ["91"])
 
 def test_just_failed_mit_with_a_token_is_eligible() -> None:
     declined = factories.declined()
-    assert refusal(declined, declined.occurred_at + timedelta(hours=23), RULES) is None
+    assert refusal(declined, RULES) is None
+    assert staleness(declined, declined.occurred_at + timedelta(hours=23), RULES) is None
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_just_failed_mit_with_a_token_is_eligible() -> None:
 )
 def test_refused_declines_carry_a_reason(overrides: dict[str, Any], code: str) -> None:
     declined = factories.declined(**overrides)
-    refused = refusal(declined, declined.occurred_at, RULES)
+    refused = refusal(declined, RULES)
     assert refused is not None
     assert refused.code == code
     assert refused.reason
@@ -47,14 +48,14 @@ def test_refused_declines_carry_a_reason(overrides: dict[str, Any], code: str) -
 def test_decline_without_a_vaulted_card_is_refused() -> None:
     card = factories.declined().card.model_copy(update={"token": None})
     declined = factories.declined(card=card)
-    refused = refusal(declined, declined.occurred_at, RULES)
+    refused = refusal(declined, RULES)
     assert refused is not None
     assert refused.code == "NO_CARD_TOKEN"
 
 
 def test_decline_older_than_the_limit_is_stale() -> None:
     declined = factories.declined()
-    refused = refusal(declined, declined.occurred_at + timedelta(hours=30), RULES)
+    refused = staleness(declined, declined.occurred_at + timedelta(hours=30), RULES)
     assert refused is not None
     assert refused.code == "STALE_DECLINE"
     assert "30 h ago" in refused.reason
@@ -64,4 +65,4 @@ def test_mastercard_advice_that_allows_retry_is_eligible() -> None:
     declined = factories.declined(
         decline=events.Decline(code="51", source="nmi", merchant_advice_code="01")
     )
-    assert refusal(declined, declined.occurred_at, RULES) is None
+    assert refusal(declined, RULES) is None
