@@ -60,18 +60,19 @@ def for_order(
 
 
 def for_command(
-    command_id: str, order: Order, status: OrderStatus, now: datetime, **fields: Any
-) -> OrderStatusChanged:
-    """The result of a refund or cancel command."""
+    command_id: str, transaction_id: str, order: Order | None, status: OrderStatus,
+    now: datetime, **fields: Any,
+) -> OrderStatusChanged:  # fmt: skip
+    """The result of a refund or cancel command (``order`` is None for an unknown transaction)."""
     return OrderStatusChanged(
         event_id=derive_id(command_id, "command-result"),
         causation_id=command_id,
-        transaction_id=order.transaction_id,
-        merchant_order_id=order.merchant_order_id,
-        order_session_key=order.flex_order_id,
+        transaction_id=transaction_id,
+        merchant_order_id=order.merchant_order_id if order else None,
+        order_session_key=order.flex_order_id if order else None,
         status=status,
-        amount_minor=order.amount_minor,
-        currency=order.currency,
+        amount_minor=order.amount_minor if order else None,
+        currency=order.currency if order else None,
         source=StatusSource.COMMAND,
         occurred_at=now,
         **fields,

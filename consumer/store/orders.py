@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from consumer import lifecycle
-from consumer.events import OrderStatus, OrderStatusChanged
+from consumer.events import OrderStatus, OrderStatusChanged, StatusSource
 from consumer.store.database import Row, Tx
 
 _COLUMNS = (
@@ -117,24 +117,31 @@ def apply(
     expires_at: float | None = None,
     refunded_minor: int | None = None,
 ) -> Applied:
-    """Apply ``event`` to its order by the lifecycle rules; record it when it is published."""
+    """Apply ``event`` to its order by the lifecycle rules; record it when it is published.
+
+    A command's result is always recorded (the command is owed an answer), but moves the
+    order only where the lifecycle allows.
+    """
     recorded = recorded_event(tx, str(event.event_id))
     current = get(tx, event.transaction_id)
     if recorded is not None:
         return Applied(lifecycle.Move.UNCHANGED, recorded, current)
-    if event.status in lifecycle.COMMAND_RESULTS:
-        return Applied(lifecycle.Move.APPLIED, _record(tx, event, now), current)
-    move = lifecycle.move(current.status if current else lifecycle.PENDING, event.status)
-    if move is not lifecycle.Move.APPLIED:
+    move = (
+        lifecycle.Move.UNCHANGED
+        if event.status in lifecycle.COMMAND_RESULTS
+        else lifecycle.move(current.status if current else lifecycle.PENDING, event.status)
+    )
+    if move is lifecycle.Move.APPLIED:
+        tx.execute(
+            "UPDATE orders SET status = :status, flex_order_id = COALESCE(:flex, flex_order_id), "
+            "expires_at = COALESCE(:expires, expires_at), "
+            "refunded_minor = COALESCE(:refunded, refunded_minor), updated_at = :now "
+            "WHERE transaction_id = :tx",
+            {"status": event.status.value, "flex": flex_order_id, "expires": expires_at,
+             "refunded": refunded_minor, "now": now, "tx": event.transaction_id},
+        )  # fmt: skip
+    elif event.source is not StatusSource.COMMAND:
         return Applied(move, None, current)
-    tx.execute(
-        "UPDATE orders SET status = :status, flex_order_id = COALESCE(:flex, flex_order_id), "
-        "expires_at = COALESCE(:expires, expires_at), "
-        "refunded_minor = COALESCE(:refunded, refunded_minor), updated_at = :now "
-        "WHERE transaction_id = :tx",
-        {"status": event.status.value, "flex": flex_order_id, "expires": expires_at,
-         "refunded": refunded_minor, "now": now, "tx": event.transaction_id},
-    )  # fmt: skip
     return Applied(move, _record(tx, event, now), get(tx, event.transaction_id))
 
 

@@ -45,14 +45,14 @@ def reserve(tx: Tx, transaction_id: str, command_id: str, amount_minor: int | No
 
 
 def settle(tx: Tx, command_id: str, succeeded: bool, now: float) -> int:
-    """Close a reservation; a success adds it to the refunded total. Returns the new total."""
+    """Close a reservation (if one is pending); a success adds it to the refunded total."""
     row = tx.one(
         "UPDATE refunds SET state = :state, updated_at = :now "
         "WHERE command_id = :id AND state = 'pending' RETURNING transaction_id, amount_minor",
         {"id": command_id, "state": "succeeded" if succeeded else "failed", "now": now},
     )
     if row is None:
-        raise LookupError(f"no pending refund for command {command_id}")
+        return 0  # nothing was reserved (refused before) or it was settled already
     transaction_id, amount = str(row[0]), int(row[1])
     if succeeded:
         tx.execute(
