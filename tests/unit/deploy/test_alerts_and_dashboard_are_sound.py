@@ -11,24 +11,16 @@ from typing import Any
 import pytest
 import yaml
 
+from consumer.metrics import Metrics
 from tests.unit.deploy.artefacts import GRAFANA, PROMETHEUS, load_yaml, promtool
 
-# TODO(lead): derive from consumer.metrics.Metrics().registry once it is on main.
-COUNTERS = {
-    "records_consumed", "records_handled", "dead_letters", "flex_requests", "retries",
-    "declines", "webhooks_received", "webhook_signature_failures",
-}  # fmt: skip
-HISTOGRAMS = {"flex_request_duration_seconds", "record_age_seconds"}
-GAUGES = {
-    "in_flight_records", "paused_partitions", "consumer_lag",
-    "oldest_unfinished_record_age_seconds", "last_poll_timestamp_seconds",
-    "last_progress_timestamp_seconds", "last_webhook_timestamp_seconds", "orders_pending",
-}  # fmt: skip
-EXPORTED = (
-    {f"flexmit_{name}_total" for name in COUNTERS}
-    | {f"flexmit_{name}_{part}" for name in HISTOGRAMS for part in ("bucket", "sum", "count")}
-    | {f"flexmit_{name}" for name in GAUGES}
-)
+# The series names each metric family of a flexmit process is exposed as.
+_SUFFIXES = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_sum", "_count"]}
+EXPORTED = {
+    family.name + suffix
+    for family in Metrics().registry.collect()
+    for suffix in _SUFFIXES[family.type]
+}
 # Grafana's variables, replaced by a value so that promtool can parse the query.
 GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "1m", "$__range": "1h"}
 
