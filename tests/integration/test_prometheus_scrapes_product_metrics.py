@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import start_http_server
 
 from consumer.devstack import prometheus
 from consumer.devstack.prometheus import RunningPrometheus
+from consumer.metrics import Metrics
 
 
 @pytest.fixture(scope="module")
 def stand_in_worker() -> Iterator[str]:
-    """host:port serving flexmit_ metrics the way the worker's metrics endpoint does."""
-    registry = CollectorRegistry()
-    consumed = Counter(
-        "flexmit_records_consumed", "Records read.", ["topic"], registry=registry
-    )  # the client appends _total
-    consumed.labels(topic="payment-declined").inc(3)
-    Gauge("flexmit_paused_partitions", "Paused partitions.", registry=registry).set(2)
-    server, thread = start_http_server(0, "127.0.0.1", registry)
+    """host:port serving the product's metrics registry, as the worker's endpoint does."""
+    metrics = Metrics()
+    for _ in range(3):
+        metrics.consumed("payment-declined")
+    metrics.in_flight(records=5, paused_partitions=2, oldest_age=1.5)
+    server, thread = start_http_server(0, "127.0.0.1", metrics.registry)
     try:
         yield f"127.0.0.1:{server.server_port}"
     finally:
