@@ -78,9 +78,8 @@ def _configured_services() -> list[Any]:
 def test_service_environment_is_a_valid_configuration(
     monkeypatch: pytest.MonkeyPatch, command: str, environment: dict[str, str]
 ) -> None:
-    load_settings(
-        monkeypatch, command, environment
-    )  # raises ConfigurationError naming each variable
+    # Raises ConfigurationError, naming each bad or missing variable, when it is not.
+    load_settings(monkeypatch, command, environment)
 
 
 @pytest.mark.parametrize(
