@@ -87,31 +87,29 @@ def fetch(home: Path = DEFAULT_HOME) -> Path:
     return lib
 
 
-def start(home: Path = DEFAULT_HOME, partitions: int = 12) -> RunningBroker:
+def start(home: Path = DEFAULT_HOME, partitions: int = 12, attempts: int = 2) -> RunningBroker:
     """Format KRaft storage and start a broker on free loopback ports; wait until it serves."""
     lib = fetch(home)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_once(home, lib, partitions)
+        except BrokerError:
+            # Another process may take a "free" port before the broker binds it: try new ones.
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(home: Path, lib: Path, partitions: int) -> RunningBroker:
     broker_port, controller_port = free_port(), free_port()
     run_dir = (home / f"run-{broker_port}").resolve()
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    properties = run_dir / "server.properties"
-    properties.write_text(_server_properties(run_dir, broker_port, controller_port, partitions))
-    log4j = run_dir / "log4j2.properties"
-    log4j.write_text(_LOG4J2.format(log=run_dir / "broker.log"))
-    java = _java(lib, log4j)
-    cluster_id = _cluster_id()
-    _run_checked(
-        "formatting KRaft storage",
-        [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-         "-c", str(properties), "--standalone"],
-    )  # fmt: skip
-    with (run_dir / "stdout.log").open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [*java, "-Xms256m", "-Xmx1g", "kafka.Kafka", str(properties)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    try:
+        process = _launch(run_dir, lib, broker_port, controller_port, partitions)
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     broker = RunningBroker(f"127.0.0.1:{broker_port}", process.pid, run_dir)
     (run_dir / "broker.json").write_text(
         json.dumps({"bootstrap_servers": broker.bootstrap_servers, "pid": broker.pid})
@@ -122,6 +120,28 @@ def start(home: Path = DEFAULT_HOME, partitions: int = 12) -> RunningBroker:
         broker.stop()
         raise
     return broker
+
+
+def _launch(
+    run_dir: Path, lib: Path, port: int, controller_port: int, partitions: int
+) -> subprocess.Popen[bytes]:
+    properties = run_dir / "server.properties"
+    properties.write_text(_server_properties(run_dir, port, controller_port, partitions))
+    log4j = run_dir / "log4j2.properties"
+    log4j.write_text(_LOG4J2.format(log=run_dir / "broker.log"))
+    java = _java(lib, log4j)
+    _run_checked(
+        "formatting KRaft storage",
+        [*java, "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
+         "-c", str(properties), "--standalone"],
+    )  # fmt: skip
+    with (run_dir / "stdout.log").open("wb") as out:
+        return subprocess.Popen(  # noqa: S603
+            [*java, "-Xms256m", "-Xmx1g", "kafka.Kafka", str(properties)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def running(home: Path = DEFAULT_HOME) -> list[RunningBroker]:
