@@ -2,7 +2,8 @@
 
     running = start_in_background(SandboxSettings(time_scale=1e6))
     running.base_url          # "http://127.0.0.1:54321/v1/"
-    running.admin.ledger()    # GET /_sandbox/ledger
+    running.app_key, running.app_secret, running.mid, running.site_id, running.webhook_key
+    running.admin.ledger()    # GET /_sandbox/ledger, typed; also reset(), faults(), advance()
     running.stop()
 
 The background server binds its socket before returning (port 0 picks a free port), so
@@ -57,6 +58,36 @@ class RunningSandbox:
     def base_url(self) -> str:
         """The Flex base URL to configure in a client, ending in ``/v1/``."""
         return self.root_url + "/v1/"
+
+    @property
+    def app_key(self) -> str:
+        """The accepted AppKey."""
+        return self.settings.app_key.get_secret_value()
+
+    @property
+    def app_secret(self) -> str:
+        """The accepted AppSecret."""
+        return self.settings.app_secret.get_secret_value()
+
+    @property
+    def mid(self) -> str:
+        """The merchant id the sandbox serves."""
+        return self.settings.mid
+
+    @property
+    def site_id(self) -> str:
+        """The site id to send on /evaluate."""
+        return self.settings.site_id
+
+    @property
+    def tokenization_key(self) -> str:
+        """The ``environment`` query value /tokenize accepts."""
+        return self.settings.tokenization_key.get_secret_value()
+
+    @property
+    def webhook_key(self) -> str:
+        """The base64 subscriber key webhooks are signed with."""
+        return self.settings.webhook_key.get_secret_value()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread to end."""
