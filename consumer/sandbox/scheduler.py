@@ -53,6 +53,10 @@ class Scheduler:
                 _log.exception("sandbox timer failed")
         return ran
 
+    def nudge(self) -> None:
+        """Recompute the background wait (after the clock jumped)."""
+        self._wake.set()
+
     def pending(self) -> int:
         """Number of timers not yet run."""
         return len(self._heap)

@@ -111,6 +111,8 @@ def start_in_background(settings: SandboxSettings) -> RunningSandbox:
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
+            thread.join(_START_TIMEOUT)
+            sock.close()
             raise RuntimeError("the sandbox did not start")
         time.sleep(0.01)
     root = f"http://{host}:{port}"

@@ -70,7 +70,9 @@ class Simulator:
     def advance(self, seconds: float) -> int:
         """Move virtual time forward and run what became due; returns timers run."""
         self.clock.advance(seconds)
-        return self.scheduler.run_due()
+        ran = self.scheduler.run_due()
+        self.scheduler.nudge()
+        return ran
 
     def clock_json(self) -> dict[str, Any]:
         """Virtual now and the time scale."""
