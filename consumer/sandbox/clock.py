@@ -2,7 +2,9 @@
 
 Order lifecycles (rescue windows, expiry, capture windows) run on virtual time, so a 21-day
 window can pass in a second. Access tokens and webhook ``x-fc-date`` headers use real time:
-clients and receivers compare them with their own clocks.
+clients and receivers compare them with their own clocks. For the same reason a client's
+``expiryDateUtc`` is read in real time: the window it describes (expiryDateUtc - real now)
+starts when the order is placed in virtual time. Without compression or jumps both agree.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class VirtualClock:
     def wall(self) -> float:
         """Real seconds since the Unix epoch."""
         return self._wall()
+
+    def real_now(self) -> datetime:
+        """Real now, timezone-aware UTC."""
+        return datetime.fromtimestamp(self._wall(), UTC)
 
     def timestamp(self) -> float:
         """Virtual seconds since the Unix epoch."""

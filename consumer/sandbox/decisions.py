@@ -10,8 +10,8 @@ six digits) and last four, taken from the vault token, a raw number, or the BIN/
         amount ending in ..13 cents (e.g. 1013)          expires
         amount ending in ..42 cents (e.g. 4242)          rescued
         otherwise: hash(orderId) < rescue_rate           rescued, else expires
-      A rescue happens at 10 %..60 % of the window (by hash of the orderId); expiry at
-      expiryDateUtc.
+      A rescue happens at 10 %..60 % of the window (by hash of the orderId); expiry at the
+      end of the window (expiryDateUtc, see clock.py for compressed time).
     Sync MIT (isMIT, no expiryDateUtc):
         card 4000002760003184 -> APPROVED, card 4000300011112220 -> DECLINED,
         amount ..13 -> DECLINED, amount ..42 -> APPROVED,

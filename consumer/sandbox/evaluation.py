@@ -85,8 +85,9 @@ class Evaluator:
 
     def _create(self, request: EvaluateRequest, per_order: OrderIdStats) -> Order:
         # Checked only for new orders: a replay or a known orderId answers even after expiry.
+        # The client's date is on its (real) clock, whatever the sandbox's virtual time is.
         expiry = request.expiry_date_utc
-        if expiry is not None and expiry <= self._clock.now():
+        if expiry is not None and expiry <= self._clock.real_now():
             raise validation({"ExpiryDateUtc": ["The field ExpiryDateUtc is invalid."]})
         case = _case(request, self._card(request.payment_method))
         decision = decide(case, self._settings.rescue_rate)
@@ -127,6 +128,7 @@ def _case(request: EvaluateRequest, card: Card) -> Case:
 
 def _order(request: EvaluateRequest, decision: Decision, clock: VirtualClock) -> Order:
     now = clock.now()
+    expiry = request.expiry_date_utc if request.is_mit else None
     status, reason = INITIAL_STATUS[decision.verdict]
     billing = request.billing_information
     return Order(
@@ -141,7 +143,8 @@ def _order(request: EvaluateRequest, decision: Decision, clock: VirtualClock) ->
         amount=request.transaction.amount,
         currency=request.transaction.currency.upper(),
         placed_at=now,
-        expiry_date=request.expiry_date_utc if request.is_mit else None,
+        expiry_date=expiry,
+        expires_at=now + (expiry - clock.real_now()) if expiry else None,
         confirmation_id=secrets.token_hex(4).upper(),
         reference_number=secrets.token_hex(3).upper(),
         correlation_id=request.correlation_id,

@@ -58,7 +58,7 @@ class Lifecycle:
             self._at(order.placed_at + self._settings.capture_window, order, self._auto_void)
         elif order.kind == "CIT" and order.status == Status.PROCESSING:
             self._at(order.placed_at + self._settings.challenge_timeout, order, self._abandon)
-        elif order.kind == "MANAGED_MIT" and order.expiry_date is not None:
+        elif order.kind == "MANAGED_MIT" and order.expires_at is not None:
             self._plan_managed(order, decision)
 
     def cancel(self, order: Order) -> None:
@@ -89,18 +89,18 @@ class Lifecycle:
         self._finish(order, status, reason, "order.refunded", data)
 
     def _plan_managed(self, order: Order, decision: Decision) -> None:
-        assert order.expiry_date is not None
+        assert order.expires_at is not None
         self._at(order.placed_at + PICK_UP_DELAY, order, self._pick_up)
         if decision.rescued:
-            window = order.expiry_date - order.placed_at
+            window = order.expires_at - order.placed_at
             order.planned_outcome, order.planned_at = (
                 "rescue",
                 order.placed_at + window * (decision.rescue_point),
             )
             self._at(order.planned_at, order, self._rescue)
         else:
-            order.planned_outcome, order.planned_at = "expire", order.expiry_date
-            self._at(order.expiry_date, order, self._expire)
+            order.planned_outcome, order.planned_at = "expire", order.expires_at
+            self._at(order.expires_at, order, self._expire)
 
     def _pick_up(self, order: Order, at: datetime) -> None:
         if order.status == Status.DRAFT:

@@ -98,7 +98,9 @@ class Order(Record):
     captured_amount: int = 0
     refunded_amount: int = 0
     placed_at: datetime
+    # expiryDateUtc as the client sent it (its clock), and the same window on virtual time.
     expiry_date: datetime | None = None
+    expires_at: datetime | None = None
     planned_outcome: Literal["rescue", "expire"] | None = None
     planned_at: datetime | None = None
     confirmation_id: str

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from consumer.sandbox.clock import VirtualClock, iso
 from tests import flex_requests
-from tests.unit.sandbox.conftest import START, FakeWall, MakeSandbox
+from tests.unit.sandbox.conftest import START, FakeWall, Harness, MakeSandbox
 
 
 def test_virtual_time_is_scaled_wall_time_plus_jumps() -> None:
@@ -44,3 +44,15 @@ async def test_a_21_day_window_passes_in_compressed_real_time(make_sandbox: Make
             break
         await asyncio.sleep(0.01)
     assert events == {("order.completed", rescued), ("order.expired", expired)}
+
+
+async def test_expiry_dates_are_read_on_the_clients_clock(sandbox: Harness) -> None:
+    await sandbox.advance(days=30)  # virtual time now runs 30 days ahead of the client
+    body = flex_requests.evaluate(sandbox.now, card=flex_requests.DECLINED_CARD)
+    order_id = (await sandbox.post("/v1/evaluate", body)).json()["orderId"]
+    order = (await sandbox.ledger())["orders"][order_id]
+    placed, expires = (datetime.fromisoformat(order[k]) for k in ("placedAt", "expiresAt"))
+    assert expires - placed == timedelta(days=21)
+    assert datetime.fromisoformat(order["expiryDate"]) == START + timedelta(days=21)
+    await sandbox.advance(days=21, seconds=1)
+    assert [hook["Event"] for hook in await sandbox.settle()] == ["order.expired"]
