@@ -22,6 +22,7 @@ Command = Callable[[argparse.Namespace], int]
 # Which settings each long-running command reads; `flexmit config NAME` validates them.
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
+    "sandbox": settings.SandboxCommandSettings,
 }
 
 
@@ -45,6 +46,17 @@ def _config(args: argparse.Namespace) -> int:
     loaded = settings.load(CONFIGURED_COMMANDS[args.command_name])
     for variable, value in sorted(settings.variable_rows(loaded)):
         print(f"{variable}={value}")
+    return EXIT_OK
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.sandbox.server import serve
+
+    loaded = settings.load(settings.SandboxCommandSettings)
+    logs.configure(loaded.log.level, loaded.log.format)
+    print(f"Flex sandbox on http://{loaded.sandbox.host}:{loaded.sandbox.port}/v1/", flush=True)
+    serve(loaded.sandbox)
     return EXIT_OK
 
 
@@ -78,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("--dir", type=Path, default=Path("schemas"))
     schemas.add_argument("--check", action="store_true", help="fail when schemas/ is stale")
     schemas.set_defaults(run=_schemas)
+
+    sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
+    sandbox.set_defaults(run=_sandbox)
 
     demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
     demo.set_defaults(run=_demo)

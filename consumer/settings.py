@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -148,6 +149,88 @@ class LogSettings(Section):
     format: Literal["text", "json"] = "text"
 
 
+# --- Sandbox (the Flex simulator, `flexmit sandbox`) -------------------------------------------
+
+
+def _seconds_if_number(value: object) -> object:
+    # "1.5" in an environment variable means seconds; ISO 8601 ("PT10M") still works.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+Seconds = Annotated[timedelta, BeforeValidator(_seconds_if_number)]
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+
+# A fixed, public key so a merchant's receiver can be configured before the sandbox starts.
+SANDBOX_WEBHOOK_KEY = "ZmxleG1pdC1zYW5kYm94LXdlYmhvb2stc3Vic2NyaWJlci1rZXk="
+
+
+class SandboxFaults(Section):
+    """Faults the sandbox injects; also adjustable at runtime through /_sandbox/faults."""
+
+    latency_ms: Annotated[float, Field(ge=0)] = 0.0
+    latency_jitter_ms: Annotated[float, Field(ge=0)] = 0.0
+    latency_sigma: Annotated[float, Field(ge=0, le=5)] = 0.0
+    error_500_rate: Rate = 0.0
+    error_503_rate: Rate = 0.0
+    throttle_429_rate: Rate = 0.0
+    retry_after_seconds: Annotated[int, Field(ge=0)] = 1
+    timeout_rate: Rate = 0.0
+    timeout_hold_seconds: Annotated[float, Field(ge=0)] = 30.0
+    # Path prefixes the HTTP faults apply to, e.g. ["/v1/evaluate"]; empty means all of /v1.
+    paths: list[str] = Field(default_factory=list)
+    webhook_duplicate_rate: Rate = 0.0
+    webhook_reorder_rate: Rate = 0.0
+    webhook_reorder_delay_seconds: Annotated[float, Field(ge=0)] = 1.0
+    webhook_fail_first_rate: Rate = 0.0
+
+
+class SandboxSettings(Section):
+    """The Flex simulator: where it listens, what it accepts, how fast time runs, what fails."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8700
+    app_key: SecretStr = SecretStr("sandbox-app-key")
+    app_secret: SecretStr = SecretStr("sandbox-app-secret")
+    mid: str = "11111111-2222-3333-4444-555555555555"
+    site_id: str = "66666666-7777-8888-9999-000000000000"
+    tokenization_key: SecretStr = SecretStr("sandbox-tokenization-key")
+    token_ttl: Seconds = timedelta(seconds=600)
+    # Virtual seconds per real second: 1814400 passes a 21-day rescue window in one second.
+    time_scale: Annotated[float, Field(gt=0)] = 1.0
+    rescue_rate: Rate = 0.5
+    enforce_amount_rule: bool = True
+    # 0.6 reproduces the "partial refunds up to 60 %" account rule; None disables it.
+    partial_refund_limit: Rate | None = None
+    capture_window: Seconds = timedelta(days=7)
+    challenge_timeout: Seconds = timedelta(hours=1)
+    webhook_url: AnyHttpUrl | None = None
+    # Host name in the signed canonical string; defaults to the host of webhook_url.
+    webhook_host: str | None = None
+    webhook_key: SecretStr = SecretStr(SANDBOX_WEBHOOK_KEY)
+    webhook_content_type: str = "text/plain"
+    webhook_max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
+    webhook_backoff: Seconds = timedelta(seconds=1)
+    webhook_backoff_max: Seconds = timedelta(seconds=60)
+    webhook_timeout: Seconds = timedelta(seconds=10)
+    seed: int = 0
+    access_log: bool = False
+    faults: SandboxFaults = SandboxFaults()
+
+    def signed_host(self) -> str:
+        """The receiver host name that webhook signatures cover."""
+        if self.webhook_host:
+            return self.webhook_host
+        return (self.webhook_url.host or "") if self.webhook_url else "localhost"
+
+
+# --- end of sandbox settings --------------------------------------------------------------------
+
+
 def _env_config() -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -174,6 +257,12 @@ class WorkerCommandSettings(CommonSettings):
     flex: FlexSettings
     store: StoreSettings = StoreSettings()
     worker: WorkerSettings = WorkerSettings()
+
+
+class SandboxCommandSettings(CommonSettings):
+    """Everything ``flexmit sandbox`` reads."""
+
+    sandbox: SandboxSettings = SandboxSettings()
 
 
 S = TypeVar("S", bound=BaseSettings)
