@@ -83,13 +83,16 @@ def test_sandbox_signs_webhooks_with_a_key_the_receiver_accepts() -> None:
     sandbox = compose_environment(_service("sandbox"))
     receiver = compose_environment(_service("webhooks"))
     accepted = json.loads(receiver["FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS"])
-    assert sandbox["FLEXMIT_SANDBOX__SUBSCRIBER_KEY"] in accepted
+    assert sandbox["FLEXMIT_SANDBOX__WEBHOOK_KEY"] in accepted
     port = receiver["FLEXMIT_WEBHOOKS__PORT"]
     assert sandbox["FLEXMIT_SANDBOX__WEBHOOK_URL"] == f"http://webhooks:{port}/webhooks/flex"
     worker = compose_environment(_service("worker"))
     assert (
         worker["FLEXMIT_FLEX__BASE_URL"] == f"http://sandbox:{sandbox['FLEXMIT_SANDBOX__PORT']}/v1/"
     )
+    # The simulator answers 403 to any other merchant and 400 to other credentials.
+    for name in ("MID", "SITE_ID", "APP_KEY", "APP_SECRET"):
+        assert sandbox[f"FLEXMIT_SANDBOX__{name}"] == worker[f"FLEXMIT_FLEX__{name}"]
 
 
 def test_healthchecks_ask_each_service_on_its_own_port() -> None:
