@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consumer import lifecycle
+from consumer.events import OrderStatus
 from consumer.store import orders
 from consumer.store.database import Tx
 
@@ -30,6 +31,8 @@ def reserve(tx: Tx, transaction_id: str, command_id: str, amount_minor: int | No
         return Reservation(int(existing[0]), order, settled=None if state == "pending" else state)
     if order is None:
         return Reservation(0, None, refused="UNKNOWN_TRANSACTION")
+    if order.status == OrderStatus.REFUNDED:
+        return Reservation(0, order, refused="EXCEEDS_REMAINING")  # nothing remains
     if order.status not in lifecycle.REFUNDABLE:
         return Reservation(0, order, refused="NOT_REFUNDABLE")
     available = order.remaining_minor - _pending(tx, transaction_id)
