@@ -8,7 +8,8 @@
     │   └── KafkaUnavailable        produce or commit failed for a retriable reason
     └── PermanentError              retrying cannot help; dead-letter or report a failure
         ├── InvalidEvent            a record that does not decode into our contract
-        └── FlexRejected            4xx from Flex with its ProblemDetails (flex/errors.py)
+        ├── FlexRejected            4xx from Flex with its ProblemDetails (flex/errors.py)
+        └── KafkaFatal              librdkafka gave up on this client; stop and start afresh
 
 Foreign exceptions (httpx, confluent_kafka, sqlite3, psycopg) are translated into these at the
 module that speaks the protocol, so nothing above that layer imports a driver's exception.
@@ -39,6 +40,10 @@ class KafkaUnavailable(TransientError):
 
 class PermanentError(FlexmitError):
     """Retrying the same input cannot succeed."""
+
+
+class KafkaFatal(PermanentError):
+    """librdkafka declared this client unusable (fenced, idempotence lost); exit and restart."""
 
 
 class InvalidEvent(PermanentError):
