@@ -7,8 +7,9 @@ directly (asyncio futures are not thread-safe): it hands the outcome to the futu
 with ``call_soon_threadsafe``.
 
 Guarantees. ``enable.idempotence`` and ``acks=all`` are always on: retries cannot duplicate or
-reorder records of a partition. A full local queue (``BufferError``) makes ``send`` wait and try
-again; a record is never dropped. A delivery error raises ``KafkaUnavailable``; a fatal client
+reorder records of a partition. Records are enqueued in the order ``send`` was called. A full
+local queue (``BufferError``) makes ``send`` wait and try again, in that order; a record is
+never dropped. A delivery error raises ``KafkaUnavailable``; a fatal client
 error (the idempotent producer lost its sequence) raises ``KafkaFatal`` from every later
 ``send``: the process must restart with a new producer.
 """
@@ -91,6 +92,7 @@ class AsyncProducer:
         self.errors: Counter[str] = Counter()
         """Client errors by name (error_cb), for metrics and tests."""
         self.queue_full_waits = 0
+        self._queue_full = asyncio.Lock()
         full = DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error}
         try:
             self._client = client_factory(full)
@@ -155,19 +157,30 @@ class AsyncProducer:
         headers: list[tuple[str, str | bytes | None]] | None,
         callback: DeliveryCallback,
     ) -> None:
-        while True:
-            self._raise_if_unusable()
-            try:
-                self._client.produce(
-                    topic, value=value, key=key, headers=headers, on_delivery=callback
-                )
-                return
-            except BufferError:
-                # The local queue is full; the poll thread frees it as reports arrive.
-                self.queue_full_waits += 1
+        produce = partial(
+            self._client.produce, topic, value=value, key=key, headers=headers, on_delivery=callback
+        )
+        # Once a send waits for queue space, later ones queue behind it (asyncio.Lock is FIFO),
+        # so records are enqueued in the order send() was called, full queue or not.
+        if not self._queue_full.locked() and self._try(produce, topic):
+            return
+        async with self._queue_full:
+            while True:  # librdkafka signals no free space; polling is the only way to learn it
                 await asyncio.sleep(self._queue_full_backoff)
-            except KafkaException as exc:
-                raise from_exception(exc, f"produce to {topic}") from None
+                if self._try(produce, topic):
+                    return
+
+    def _try(self, produce: Callable[[], None], topic: str) -> bool:
+        self._raise_if_unusable()
+        try:
+            produce()
+        except BufferError:
+            # The local queue is full; the poll thread frees it as delivery reports arrive.
+            self.queue_full_waits += 1
+            return False
+        except KafkaException as exc:
+            raise from_exception(exc, f"produce to {topic}") from None
+        return True
 
     def _raise_if_unusable(self) -> None:
         if self._fatal is not None:

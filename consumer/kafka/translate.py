@@ -22,7 +22,10 @@ def from_error(error: KafkaError, doing: str) -> KafkaUnavailable | KafkaFatal:
 
 def from_exception(exc: KafkaException, doing: str) -> KafkaUnavailable | KafkaFatal:
     """Our exception for a ``KafkaException`` raised by a librdkafka call."""
+    return from_error(kafka_error(exc), doing)
+
+
+def kafka_error(exc: KafkaException) -> KafkaError:
+    """The ``KafkaError`` a ``KafkaException`` carries (``_FAIL`` if it carries none)."""
     error = exc.args[0] if exc.args else None
-    if isinstance(error, KafkaError):
-        return from_error(error, doing)
-    return KafkaUnavailable(f"{doing} failed: {exc}")
+    return error if isinstance(error, KafkaError) else KafkaError(KafkaError._FAIL, str(exc))
