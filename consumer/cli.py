@@ -23,6 +23,7 @@ Command = Callable[[argparse.Namespace], int]
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
+    "dlq": settings.DeadLetterCommandSettings,
 }
 
 
@@ -78,6 +79,42 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dlq_replay(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from consumer import logs
+    from consumer.errors import KafkaFatal, KafkaUnavailable
+    from consumer.kafka.replay import ReplayOptions, replay_dead_letters
+
+    loaded = settings.load(settings.DeadLetterCommandSettings)
+    logs.configure(loaded.log.level, loaded.log.format)
+    options = ReplayOptions(topic=args.topic, limit=args.limit, dry_run=args.dry_run)
+    try:
+        report = asyncio.run(replay_dead_letters(loaded.kafka, options))
+    except (KafkaUnavailable, KafkaFatal) as exc:
+        print(f"flexmit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(report.summary(options.dry_run))
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dlq = commands.add_parser("dlq", help="work with the dead-letter topic")
+    actions = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    replay = actions.add_parser("replay", help="re-publish dead letters to their original topic")
+    replay.add_argument("--topic", help="only dead letters that came from this topic")
+    replay.add_argument("--limit", type=_positive, help="replay at most this many records")
+    replay.add_argument("--dry-run", action="store_true", help="print what would be replayed")
+    replay.set_defaults(run=_dlq_replay)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``flexmit`` command line."""
     parser = argparse.ArgumentParser(
@@ -96,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
     demo.set_defaults(run=_demo)
+
+    _add_dlq(commands)
 
     config = commands.add_parser("config", help="validate and print a command's configuration")
     config.add_argument("command_name", choices=sorted(CONFIGURED_COMMANDS))

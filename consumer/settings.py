@@ -265,6 +265,15 @@ class SandboxCommandSettings(CommonSettings):
     sandbox: SandboxSettings = SandboxSettings()
 
 
+class DeadLetterCommandSettings(BaseSettings):
+    """Everything ``flexmit dlq replay`` reads."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    kafka: KafkaSettings = KafkaSettings()
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 

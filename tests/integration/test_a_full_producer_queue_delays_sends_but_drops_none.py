@@ -12,7 +12,10 @@ async def test_sends_beyond_the_queue_capacity_all_arrive(
     kafka_bootstrap: str, unique: str
 ) -> None:
     topic = new_topic(kafka_bootstrap, f"full-{unique}")
-    config = {"bootstrap.servers": kafka_bootstrap, "queue.buffering.max.messages": 5}
+    config: dict[str, str | int] = {
+        "bootstrap.servers": kafka_bootstrap,
+        "queue.buffering.max.messages": 5,
+    }
     async with AsyncProducer(config) as producer:
         deliveries = await asyncio.gather(*(producer.send(topic, b"%d" % n) for n in range(200)))
         assert producer.queue_full_waits > 0

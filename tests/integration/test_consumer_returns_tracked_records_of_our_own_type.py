@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
 
 from consumer.kafka.consumer import AsyncConsumer
 from consumer.kafka.offsets import OffsetTracker
@@ -35,6 +37,9 @@ async def test_poll_returns_tracked_records_of_our_type(kafka_bootstrap: str, un
     assert all(record.timestamp_ms is not None and record.timestamp_ms > 0 for record in records)
 
 
+Callback = Callable[[Consumer, list[KafkaTopicPartition]], None]
+
+
 class ThreadRecordingClient(Consumer):
     """The real client, noting which thread makes each call into it (callbacks included)."""
 
@@ -53,9 +58,16 @@ class ThreadRecordingClient(Consumer):
 
         return call
 
-    def subscribe(self, topics: list[str], **callbacks: Any) -> None:
+    def subscribe(
+        self,
+        topics: list[str],
+        on_assign: Callback | None = None,
+        on_revoke: Callback | None = None,
+        on_lost: Callback | None = None,
+    ) -> None:
         self.threads.add(threading.get_ident())
-        super().subscribe(topics, **{name: self._noting(cb) for name, cb in callbacks.items()})
+        noted = [self._noting(callback) for callback in (on_assign, on_revoke, on_lost)]
+        super().subscribe(topics, *noted)
 
     def consume(self, num_messages: int = 1, timeout: float = -1) -> Any:
         self.threads.add(threading.get_ident())

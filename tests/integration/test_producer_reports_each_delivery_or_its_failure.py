@@ -40,7 +40,7 @@ async def test_a_record_the_broker_never_acknowledges_raises_kafka_unavailable(
     kafka_bootstrap: str, unique: str
 ) -> None:
     # The local broker does not create topics on demand, so this one never gets a leader.
-    config = {"bootstrap.servers": kafka_bootstrap, "message.timeout.ms": 500}
+    config: dict[str, str | int] = {"bootstrap.servers": kafka_bootstrap, "message.timeout.ms": 500}
     async with AsyncProducer(config) as producer:
         with pytest.raises(KafkaUnavailable, match="delivery to missing"):
             await producer.send(f"missing-{unique}", b"v")

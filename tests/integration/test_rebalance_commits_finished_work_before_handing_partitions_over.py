@@ -75,8 +75,12 @@ async def test_a_joining_member_resumes_exactly_after_the_work_the_first_one_fin
                 listener.in_flight[record.tp].append(record.offset)  # still running
 
         async with AsyncConsumer(config, [topic], tracker_b) as b:
-            rebalanced = lambda _: len(a.assignment()) + len(b.assignment()) == PARTITIONS  # noqa: E731
-            _, stale = await poll_both(a, b, lambda got: bool(b.assignment()) and rebalanced(got))
+
+            def rebalanced(_: list[Record]) -> bool:
+                taken = len(b.assignment())
+                return taken > 0 and len(a.assignment()) + taken == PARTITIONS
+
+            _, stale = await poll_both(a, b, rebalanced)
             handed_over = b.assignment()
             assert listener.revoked == handed_over
             assert committed(kafka_bootstrap, group, sorted(handed_over)) == {
