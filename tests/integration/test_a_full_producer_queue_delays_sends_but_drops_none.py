@@ -15,6 +15,7 @@ async def test_sends_beyond_the_queue_capacity_all_arrive(
     config: dict[str, str | int] = {
         "bootstrap.servers": kafka_bootstrap,
         "queue.buffering.max.messages": 5,
+        "linger.ms": 0,
     }
     async with AsyncProducer(config) as producer:
         deliveries = await asyncio.gather(*(producer.send(topic, b"%d" % n) for n in range(200)))
