@@ -22,6 +22,19 @@ while the consumer thread waits; see ``rebalance.py`` for the deadlock hazard.
 Group protocol. Default: classic with ``cooperative-sticky``, which every broker since 2.4
 speaks. ``group.protocol=consumer`` (KIP-848, brokers >= 4.0) may be passed in the config; the
 classic-only keys are then dropped. Both give the same incremental callbacks used here.
+
+Rules for the caller (the worker):
+- Call ``done`` on the tracker for EVERY record ``poll`` returned, whatever became of it
+  (handled, skipped, dead-lettered once the dead letter is acknowledged). Do not call ``track``:
+  ``poll`` did. A record never done holds its partition's commits back for good.
+- Keep calling ``poll`` even when every partition is paused: rebalance callbacks run only
+  inside it, and not polling for ``max.poll.interval.ms`` (5 min) loses the assignment.
+- One task polls. ``close`` after that task stopped polling; a poll after close began raises.
+- Rebalance hooks must not await ``poll``/``close`` (deadlock until ``hook_deadline``), and
+  ``hook_deadline`` must exceed the worker's own drain deadline.
+- After a drain that timed out, in-flight work of a revoked partition may still finish: its
+  ``done`` is ignored (the partition was forgotten) and its effects may repeat on the new
+  owner, which the handlers' idempotency must absorb.
 """
 
 from __future__ import annotations
@@ -62,7 +75,7 @@ CLASSIC_ONLY = ("partition.assignment.strategy", "session.timeout.ms", "heartbea
 def build_config(config: Mapping[str, ConfigValue]) -> dict[str, ConfigValue]:
     """Our defaults, then ``config``, then the settings at-least-once depends on."""
     merged = DEFAULTS | dict(config)
-    if merged.get("group.protocol") == "consumer":
+    if str(merged.get("group.protocol", "classic")).lower() == "consumer":
         for key in CLASSIC_ONLY:
             merged.pop(key, None)
     return merged | REQUIRED

@@ -6,7 +6,7 @@ Each record's key, value and original headers (without ``flexmit-dlq-*``) go to 
 by its ``flexmit-dlq-topic`` header; its offset is committed only once the broker acknowledged
 the copy (at-least-once: a crash may replay a record twice, which the handlers' idempotency
 absorbs). A run stops at the end offsets it saw when it started, or after ``--limit`` records.
-``--dry-run`` prints what would be replayed and commits nothing.
+``--dry-run`` prints what would be replayed and moves no offset forward.
 """
 
 from __future__ import annotations
