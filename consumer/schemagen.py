@@ -37,6 +37,11 @@ _DEAD_LETTER_HEADERS = {
         "flexmit-dlq-partition": {"type": "string"},
         "flexmit-dlq-offset": {"type": "string"},
         "flexmit-dlq-at": {"type": "string", "description": "When it was dead-lettered (ISO 8601)"},
+        "flexmit-dlq-redacted": {
+            "type": "string",
+            "enum": ["true"],
+            "description": "Present when card numbers were redacted from the copy",
+        },
     },
 }
 

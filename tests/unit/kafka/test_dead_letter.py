@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from consumer import schemagen
 from consumer.kafka.dead_letter import DeadLetterWriter, dead_letter, scrub
 from consumer.kafka.producer import Delivered
 from consumer.kafka.records import Record
@@ -100,3 +102,11 @@ async def test_the_writer_produces_the_dead_letter_to_its_topic() -> None:
     [(topic, key, value, headers)] = producer.sent
     assert (topic, key, value) == ("flexmit-dead-letter", b"tx-1", b'{"ok": true}')
     assert headers == dead_letter(record(), "why", AT).headers
+
+
+def test_every_header_a_dead_letter_adds_is_in_the_published_contract() -> None:
+    contract = json.loads(schemagen.render()["asyncapi.json"])
+    published = contract["components"]["messages"]["DeadLetter"]["headers"]["properties"]
+    letter = dead_letter(record(value=PAN.encode()), "r", AT)
+    added = {name for name, _ in letter.headers if name.startswith("flexmit-dlq-")}
+    assert added == set(published)
