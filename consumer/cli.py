@@ -61,6 +61,16 @@ def _sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.eventloop import run
+    from consumer.worker_process import run_worker
+
+    loaded = settings.load(settings.WorkerCommandSettings)
+    logs.configure(loaded.log.level, loaded.log.format)
+    return run(run_worker(loaded))
+
+
 def _demo(args: argparse.Namespace) -> int:
     # Until the worker lands (issue 4), the demo proves the embedded stack comes up.
     from consumer.devstack import kafka as local_kafka
@@ -127,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("--dir", type=Path, default=Path("schemas"))
     schemas.add_argument("--check", action="store_true", help="fail when schemas/ is stale")
     schemas.set_defaults(run=_schemas)
+
+    worker = commands.add_parser(
+        "worker", help="join the consumer group: transmit approvals, submit just-failed MITs"
+    )
+    worker.set_defaults(run=_worker)
 
     sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
     sandbox.set_defaults(run=_sandbox)

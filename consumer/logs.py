@@ -55,3 +55,6 @@ def configure(level: str = "INFO", fmt: Literal["text", "json"] = "text") -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # One line per HTTP request drowns everything else; our metrics count requests instead.
+    for chatty in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -95,6 +95,10 @@ class Metrics:
         self._flex_calls.labels(endpoint, status).inc()
         self._flex_seconds.labels(endpoint).observe(seconds)
 
+    def observe(self, endpoint: str, status: str, seconds: float) -> None:
+        """The Flex client's observer seam: one HTTP attempt (see ``flex_call``)."""
+        self.flex_call(endpoint, status, seconds)
+
     def retried(self, reason: str) -> None:
         """Work was retried (in process, or parked for later)."""
         self._retries.labels(reason).inc()

@@ -57,6 +57,9 @@ class KafkaSettings(Section):
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_ca_location: Path | None = None
+    # Create missing topics at start-up: for the local broker and the demo, not production.
+    create_topics: bool = False
+    topic_partitions: Annotated[int, Field(ge=1, le=1000)] = 12
     # Any other librdkafka property, e.g. FLEXMIT_KAFKA__EXTRA='{"socket.keepalive.enable": true}'.
     extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
     topics: Topics = Topics()
@@ -130,6 +133,9 @@ class WorkerSettings(Section):
     rescue_window: timedelta = timedelta(days=21)
     drain_timeout: timedelta = timedelta(seconds=20)
     claim_lease: timedelta = timedelta(seconds=60)
+    # Work Flex could not take is parked in the store and retried after an exponential delay.
+    retry_base: timedelta = timedelta(seconds=15)
+    retry_cap: timedelta = timedelta(minutes=15)
     # Decline codes that networks forbid retrying, added to the built-in list.
     extra_do_not_retry_codes: list[str] = Field(default_factory=list)
 

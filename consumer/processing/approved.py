@@ -17,7 +17,7 @@ from consumer import events
 from consumer.errors import PermanentError, TransientError
 from consumer.events import PaymentApproved
 from consumer.flex import FlexClient, FlexRejected
-from consumer.processing.outcome import ClaimBusy, Outcome, Rejected, backoff
+from consumer.processing.outcome import PARKING, Backoff, ClaimBusy, Outcome, Rejected
 from consumer.processing.requests import transmit_request
 from consumer.store import Claim, ClaimState, Store
 
@@ -30,8 +30,7 @@ class ApprovedPolicy:
 
     call_budget: float = 30.0
     give_up_after: timedelta = timedelta(days=7)
-    park_base: float = 15.0
-    park_cap: float = 900.0
+    parking: Backoff = PARKING
 
 
 class TransmitExpired(PermanentError):
@@ -81,8 +80,8 @@ class ApprovedHandler:
         if now >= deadline:
             await self._store.fail("transmit", approved.transaction_id, None)
             raise TransmitExpired(f"Flex unreachable for {self._policy.give_up_after}: {exc}")
-        delay = backoff(claim.attempts, self._policy.park_base, self._policy.park_cap,
-                        getattr(exc, "retry_after", None))  # fmt: skip
+        retry_after = getattr(exc, "retry_after", None)
+        delay = self._policy.parking.delay(claim.attempts, retry_after)
         await self._store.park("transmit", approved.transaction_id, raw.decode(),
                                now.timestamp() + delay, deadline.timestamp())  # fmt: skip
         log.info("parked transmit %s for %.0f s: %s", approved.transaction_id, delay, exc)

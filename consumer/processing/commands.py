@@ -25,7 +25,7 @@ from consumer.errors import TransientError
 from consumer.events import CancelRequested, OrderStatus, OrderStatusChanged, RefundRequested
 from consumer.flex import FlexClient, FlexRejected
 from consumer.processing import statuses
-from consumer.processing.outcome import ClaimBusy, Outcome, Publish, backoff
+from consumer.processing.outcome import PARKING, Backoff, ClaimBusy, Outcome, Publish
 from consumer.store import Claim, ClaimState, Order, Store
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ class CommandPolicy:
 
     call_budget: float = 30.0
     give_up_after: timedelta = timedelta(hours=24)
-    park_base: float = 15.0
-    park_cap: float = 900.0
+    parking: Backoff = PARKING
 
 
 class CommandHandler:
@@ -162,8 +161,8 @@ class CommandHandler:
         now = self._now()
         deadline = command.requested_at + self._policy.give_up_after
         if now < deadline:
-            delay = backoff(claim.attempts, self._policy.park_base, self._policy.park_cap,
-                            getattr(exc, "retry_after", None))  # fmt: skip
+            retry_after = getattr(exc, "retry_after", None)
+            delay = self._policy.parking.delay(claim.attempts, retry_after)
             await self._store.park("command", command.command_id, raw.decode(),
                                    now.timestamp() + delay, deadline.timestamp())  # fmt: skip
             return Outcome.PARKED

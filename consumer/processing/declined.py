@@ -21,7 +21,7 @@ from consumer.events import OrderStatus, PaymentDeclined
 from consumer.flex import FlexClient, FlexRejected
 from consumer.flex.responses import EvaluateResponse, EvaluateStatus
 from consumer.processing import eligibility, statuses
-from consumer.processing.outcome import ClaimBusy, Outcome, Publish, Rejected, backoff
+from consumer.processing.outcome import PARKING, Backoff, ClaimBusy, Outcome, Publish, Rejected
 from consumer.processing.requests import evaluate_request
 from consumer.store import ClaimState, Evaluation, Store
 
@@ -48,8 +48,7 @@ class DeclinedPolicy:
     rules: eligibility.Rules
     rescue_window: timedelta
     call_budget: float = 30.0  # seconds one attempt (with the client's own retries) may take
-    park_base: float = 15.0
-    park_cap: float = 900.0
+    parking: Backoff = PARKING
 
 
 class DeclinedHandler:
@@ -157,8 +156,7 @@ class DeclinedHandler:
         if now >= deadline:
             return await self._give_up(declined, str(exc))
         retry_after = getattr(exc, "retry_after", None)
-        delay = backoff(ev.claim.attempts, self._policy.park_base, self._policy.park_cap,
-                        retry_after)  # fmt: skip
+        delay = self._policy.parking.delay(ev.claim.attempts, retry_after)
         due = min(now.timestamp() + delay, deadline.timestamp())
         await self._store.park("evaluate", declined.transaction_id, raw.decode(), due,
                                deadline.timestamp())  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from consumer.errors import PermanentError, TransientError
@@ -40,8 +41,19 @@ class Rejected(PermanentError):
     """Flex refused the request for good; the FAILED status is already published."""
 
 
-def backoff(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
-    """Seconds before attempt ``attempt + 1``: exponential with full jitter, or Retry-After."""
-    if retry_after is not None:
-        return min(retry_after, cap)
-    return random.uniform(0, min(cap, base * 2 ** max(0, attempt - 1)))  # noqa: S311
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential delays with full jitter, capped; Flex's Retry-After wins when it sent one."""
+
+    base: float
+    cap: float
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.cap)
+        return random.uniform(0, min(self.cap, self.base * 2 ** max(0, attempt - 1)))  # noqa: S311
+
+
+# Parked work: the first retry within 15 s, then doubling up to every 15 minutes.
+PARKING = Backoff(base=15.0, cap=900.0)

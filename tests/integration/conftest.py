@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from consumer.sandbox.server import RunningSandbox
 from consumer.store import Store
 from tests.store_fixtures import FakeClock, database_url, make_store
+from tests.worker_harness import Stack
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,3 +42,27 @@ async def stores(store_url: str, clock: FakeClock) -> AsyncIterator[tuple[Store,
     yield first, second
     first.close()
     second.close()
+
+
+@pytest.fixture
+def stack_factory(
+    kafka_bootstrap: str,
+    flex_sandbox_factory: Callable[..., RunningSandbox],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., Stack]]:
+    """``stack_factory(backend, **sandbox)``: topics, group, store and sandbox of one test."""
+    stacks: list[Stack] = []
+    with contextlib.ExitStack() as cleanup:
+
+        def make(backend: str = "sqlite", **sandbox: Any) -> Stack:
+            dsn = request.getfixturevalue("postgres_dsn") if backend == "postgresql" else None
+            url = cleanup.enter_context(database_url(backend, tmp_path, dsn))
+            name = uuid.uuid4().hex[:8]
+            stacks.append(Stack(kafka_bootstrap, flex_sandbox_factory(**sandbox), url, name,
+                                tmp_path))  # fmt: skip
+            return stacks[-1]
+
+        yield make
+        for stack in stacks:
+            stack.stop_all()

@@ -1,0 +1,129 @@
+"""The worker loop: poll, dispatch with per-key order, mark done, keep the group alive.
+
+Polling never stops while work is slow: when too many records are in flight the worker pauses
+its partitions and keeps polling (rebalances and liveness depend on it), and resumes them once
+half the work has drained. Offsets are committed by the consumer up to the lowest record not
+yet done. On revoke the partitions' work is drained within a deadline, or abandoned (the next
+owner redoes it; claims make that safe). On SIGTERM: stop fetching, drain, commit, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from consumer.dispatch import KeyedDispatcher
+from consumer.kafka.consumer import AsyncConsumer
+from consumer.kafka.offsets import OffsetTracker
+from consumer.kafka.rebalance import Partitions
+from consumer.kafka.records import Record
+from consumer.metrics import Metrics
+from consumer.routing import Router
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much the worker takes on and how long it waits."""
+
+    max_in_flight: int
+    drain_timeout: float
+    poll_batch: int = 500
+    poll_wait: float = 0.1
+    stall_after: float = 300.0  # liveness fails when nothing finished for this long
+
+
+class Worker:
+    """One member of the consumer group (it is also the consumer's rebalance listener)."""
+
+    def __init__(
+        self, tracker: OffsetTracker, router: Router, limits: Limits, metrics: Metrics
+    ) -> None:
+        self._tracker = tracker
+        self._router = router
+        self._limits = limits
+        self._metrics = metrics
+        self._dispatcher: KeyedDispatcher[Record] = KeyedDispatcher(self._settle, self._done)
+        self.last_poll = self.last_progress = time.monotonic()
+        self.stopping = False
+
+    @property
+    def in_flight(self) -> int:
+        """Records dispatched and not finished."""
+        return self._dispatcher.in_flight
+
+    @property
+    def broken(self) -> bool:
+        """A handler raised past the router: a bug; the process should stop and restart."""
+        return self._dispatcher.broken.is_set()
+
+    async def run(self, consumer: AsyncConsumer, stop: asyncio.Event) -> None:
+        """Poll and dispatch until ``stop`` (or a bug), then drain and close the consumer."""
+        while not stop.is_set() and not self.broken:
+            records = await consumer.poll(self._limits.poll_batch, self._limits.poll_wait)
+            self.last_poll = time.monotonic()
+            self._metrics.polled()
+            for record in records:
+                self._dispatcher.submit(record)
+            self._apply_backpressure(consumer)
+        await self._shut_down(consumer)
+
+    def alive(self) -> tuple[bool, str]:
+        """Liveness by progress: polling, and finishing records when there are some."""
+        now = time.monotonic()
+        if now - self.last_poll > 60:
+            return False, f"no poll for {now - self.last_poll:.0f} s"
+        stalled = now - self.last_progress
+        if self.in_flight and stalled > self._limits.stall_after:
+            return False, f"{self.in_flight} records in flight, none finished for {stalled:.0f} s"
+        return True, f"{self.in_flight} in flight"
+
+    async def on_assigned(self, partitions: Partitions) -> None:
+        """New partitions: nothing to prepare; their records will simply arrive."""
+        log.info("assigned %s", _names(partitions))
+
+    async def on_revoked(self, partitions: Partitions) -> None:
+        """Finish the partitions' work within the deadline, else leave it to the next owner."""
+        keys = [(tp.topic, tp.partition) for tp in partitions]
+        if not await self._dispatcher.drain(keys, self._limits.drain_timeout):
+            abandoned = await self._dispatcher.abandon(keys)
+            log.warning("revoked %s: abandoned %d unfinished keys", _names(partitions), abandoned)
+        log.info("revoked %s", _names(partitions))
+
+    async def on_lost(self, partitions: Partitions) -> None:
+        """Someone else owns these already: stop their work at once; nothing is committed."""
+        await self._dispatcher.abandon([(tp.topic, tp.partition) for tp in partitions])
+        log.warning("lost %s", _names(partitions))
+
+    async def _settle(self, record: Record) -> None:
+        await self._router.settle(record)
+
+    def _done(self, record: Record) -> None:
+        self._tracker.done(record.tp, record.offset)
+        self.last_progress = time.monotonic()
+
+    def _apply_backpressure(self, consumer: AsyncConsumer) -> None:
+        in_flight, limit = self._dispatcher.in_flight, self._limits.max_in_flight
+        if in_flight >= limit:
+            fetching = consumer.assignment() - consumer.paused()
+            if fetching:
+                consumer.pause(fetching)
+        elif in_flight <= limit // 2 and consumer.paused():
+            consumer.resume(consumer.paused())
+
+    async def _shut_down(self, consumer: AsyncConsumer) -> None:
+        self.stopping = True
+        consumer.pause(consumer.assignment())
+        if not await self._dispatcher.drain_all(self._limits.drain_timeout):
+            left = await self._dispatcher.abandon([(tp.topic, tp.partition)
+                                                   for tp in consumer.assignment()])  # fmt: skip
+            log.warning("shutdown: %d keys unfinished after the drain deadline", left)
+        await consumer.close(drain_deadline=1.0)
+        log.info("consumer closed; offsets committed")
+
+
+def _names(partitions: Partitions) -> str:
+    return ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(partitions)) or "nothing"

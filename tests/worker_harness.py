@@ -1,0 +1,206 @@
+"""Real worker processes against the real broker, the real sandbox and a real store.
+
+A ``Stack`` owns one test's topics (unique names), consumer group, store and sandbox, starts
+``flexmit worker`` processes with the matching environment, produces input and reads output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka import TopicPartition as KafkaTopicPartition
+from pydantic import BaseModel
+
+from consumer.kafka.topics import ensure_topics
+from consumer.sandbox.server import RunningSandbox
+from consumer.settings import Topics
+
+PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class Output:
+    """A record read back from a topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+
+    def json(self) -> dict[str, Any]:
+        """The value parsed as JSON."""
+        parsed: dict[str, Any] = json.loads(self.value or b"")
+        return parsed
+
+
+@dataclass
+class WorkerProcess:
+    """One ``flexmit worker`` process and its log."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def terminate(self, within: float = 60.0) -> int:
+        """SIGTERM, then wait for the exit code."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(within)
+
+    def kill(self) -> None:
+        """SIGKILL: no drain, no commit, no goodbye."""
+        self.process.kill()
+        self.process.wait(10)
+
+    def output(self) -> str:
+        """What the process logged so far."""
+        return self.log.read_text(errors="replace")
+
+
+@dataclass
+class Stack:
+    """The components one test runs its workers against."""
+
+    bootstrap: str
+    sandbox: RunningSandbox
+    store_url: str
+    name: str
+    directory: Path
+    topics: Topics = field(init=False)
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.topics = Topics(**{k: f"{v}-{self.name}" for k, v in Topics().model_dump().items()})
+        ensure_topics({"bootstrap.servers": self.bootstrap}, self.topics.model_dump().values(),
+                      partitions=PARTITIONS)  # fmt: skip
+
+    @property
+    def group(self) -> str:
+        """The workers' consumer group."""
+        return f"flexmit-worker-{self.name}"
+
+    def environment(self, **extra: str) -> dict[str, str]:
+        """FLEXMIT_* variables pointing a process at this stack."""
+        env = {
+            "FLEXMIT_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap,
+            "FLEXMIT_KAFKA__GROUP_ID": self.group,
+            "FLEXMIT_KAFKA__EXTRA": json.dumps({"session.timeout.ms": 6000,
+                                               "heartbeat.interval.ms": 500}),
+            "FLEXMIT_FLEX__BASE_URL": self.sandbox.base_url,
+            "FLEXMIT_FLEX__APP_KEY": self.sandbox.app_key,
+            "FLEXMIT_FLEX__APP_SECRET": self.sandbox.app_secret,
+            "FLEXMIT_FLEX__MID": self.sandbox.mid,
+            "FLEXMIT_FLEX__SITE_ID": self.sandbox.site_id,
+            "FLEXMIT_FLEX__RETRY_BASE_SECONDS": "0.05",
+            "FLEXMIT_FLEX__RETRY_CAP_SECONDS": "0.5",
+            "FLEXMIT_STORE__URL": self.store_url,
+            "FLEXMIT_METRICS__PORT": "0",
+            "FLEXMIT_LOG__LEVEL": "INFO",
+        }  # fmt: skip
+        for name, topic in self.topics.model_dump().items():
+            env[f"FLEXMIT_KAFKA__TOPICS__{name.upper()}"] = topic
+        return env | extra
+
+    def start_worker(self, **extra: str) -> WorkerProcess:
+        """Start one more ``flexmit worker`` in the group."""
+        log = self.directory / f"worker-{len(self.workers)}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXMIT_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "consumer", "worker"],
+            env=env | self.environment(**extra),
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        worker = WorkerProcess(process, log)
+        self.workers.append(worker)
+        return worker
+
+    def stop_all(self) -> None:
+        """Terminate every worker still running (kill those that do not stop)."""
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                try:
+                    worker.terminate(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def produce(self, topic: str, events: Iterable[BaseModel | tuple[str, bytes]]) -> int:
+        """Write events (keyed by transaction id) or raw (key, value) pairs; returns the count."""
+        producer = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 5})
+        count = 0
+        for event in events:
+            key, value = _key_value(event)
+            producer.produce(topic, key=key, value=value)
+            count += 1
+            if count % 10_000 == 0:
+                producer.poll(0)
+        assert producer.flush(30) == 0
+        return count
+
+    def read(
+        self, topic: str, enough: Callable[[list[Output]], bool], within: float = 60.0
+    ) -> list[Output]:
+        """Everything on ``topic`` from the start, read until ``enough(outputs)`` holds."""
+        reader = Consumer({
+            "bootstrap.servers": self.bootstrap,
+            "group.id": f"reader-{time.time()}",
+            "enable.auto.commit": False,
+        })  # fmt: skip
+        reader.assign([KafkaTopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+        outputs: list[Output] = []
+        deadline = time.monotonic() + within
+        try:
+            while not enough(outputs):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"only {len(outputs)} records on {topic}")
+                for message in reader.consume(1000, 0.2):
+                    if message.error() is None:
+                        outputs.append(_output(message))
+        finally:
+            reader.close()
+        return outputs
+
+    def committed_reach_end(self, topics: Sequence[str]) -> bool:
+        """Whether the group's committed offsets equal the end of every partition of ``topics``."""
+        reader = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group})
+        try:
+            wanted = [KafkaTopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
+            for tp in reader.committed(wanted, timeout=10):
+                _, high = reader.get_watermark_offsets(tp, timeout=10)
+                if high > 0 and tp.offset != high:
+                    return False
+            return True
+        finally:
+            reader.close()
+
+    def wait_until(self, condition: Callable[[], bool], within: float, what: str) -> None:
+        """Poll ``condition`` until it holds; fail naming ``what`` (with the workers' logs)."""
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                logs = "\n".join(w.output()[-3000:] for w in self.workers)
+                raise AssertionError(f"timed out waiting for {what}\n{logs}")
+            time.sleep(0.25)
+
+
+def _key_value(event: BaseModel | tuple[str, bytes]) -> tuple[bytes, bytes]:
+    if isinstance(event, tuple):
+        return event[0].encode(), event[1]
+    key = str(getattr(event, "transaction_id", ""))
+    return key.encode(), event.model_dump_json().encode()
+
+
+def _output(message: Any) -> Output:
+    headers = {name: value or b"" for name, value in (message.headers() or [])}
+    return Output(message.topic(), message.partition(), message.offset(), message.key(),
+                  message.value(), headers)  # fmt: skip
