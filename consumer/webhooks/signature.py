@@ -34,7 +34,8 @@ SIGNATURE = "x-fc-signature"
 SIGNED_HEADERS = "x-fc-nonce;x-fc-date;host;x-fc-content-sha512"
 _SCHEME = f"HMAC-SHA512 SignedHeaders={SIGNED_HEADERS}&Signature="
 
-Reason = Literal["missing_header", "malformed", "stale", "content_hash", "signature"]
+# "replayed" is raised by authenticity.py: a valid signature whose nonce was used before.
+Reason = Literal["missing_header", "malformed", "stale", "content_hash", "signature", "replayed"]
 
 
 class InvalidSignature(PermanentError):
