@@ -23,6 +23,7 @@ Command = Callable[[argparse.Namespace], int]
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
+    "webhooks": settings.WebhookCommandSettings,
     "dlq": settings.DeadLetterCommandSettings,
 }
 
@@ -69,6 +70,16 @@ def _worker(args: argparse.Namespace) -> int:
     loaded = settings.load(settings.WorkerCommandSettings)
     logs.configure(loaded.log.level, loaded.log.format)
     return run(run_worker(loaded))
+
+
+def _webhooks(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.eventloop import run
+    from consumer.webhooks.process import run_webhooks
+
+    loaded = settings.load(settings.WebhookCommandSettings)
+    logs.configure(loaded.log.level, loaded.log.format)
+    return run(run_webhooks(loaded))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -142,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="join the consumer group: transmit approvals, submit just-failed MITs"
     )
     worker.set_defaults(run=_worker)
+
+    webhooks = commands.add_parser(
+        "webhooks", help="receive Flex's signed webhooks and publish order statuses"
+    )
+    webhooks.set_defaults(run=_webhooks)
 
     sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
     sandbox.set_defaults(run=_sandbox)

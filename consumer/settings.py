@@ -6,6 +6,8 @@ command reads only the sections it needs, so ``flexmit sandbox`` never asks for 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -237,6 +240,68 @@ class SandboxSettings(Section):
 # --- end of sandbox settings --------------------------------------------------------------------
 
 
+# --- Webhook receiver (`flexmit webhooks`) -------------------------------------------------------
+
+
+class WebhookSettings(Section):
+    """The webhook receiver: where it listens, which keys sign, what it accepts, what it chases."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - Flex (or the ingress) connects from outside
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    # A JSON list of the base64 subscriber keys from the Flex portal; two during a rotation.
+    subscriber_keys: Annotated[list[SecretStr], Field(min_length=1)]
+    # The host name Flex signs: that of the URL registered in the portal. Unset, the request's
+    # Host header (without port) is used, which is right unless a proxy rewrites it.
+    public_host: str | None = None
+    # x-fc-signature (HMAC of the raw body) must be present; the vendor sample sends it, but
+    # the contract cannot promise production still does: false accepts its absence.
+    require_body_signature: bool = True
+    # How far x-fc-date may be from our clock; nonces are remembered twice as long.
+    clock_skew: Seconds = timedelta(minutes=5)
+    max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 256 * 1024
+    # Serve HTTPS with this certificate chain and key; unset, plain HTTP behind a TLS proxy.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # Orders still SUBMITTED this long after their expiry are looked up with GET /orders/{id}.
+    reconcile_interval: Annotated[Seconds, Field(gt=timedelta(0))] = timedelta(minutes=1)
+    reconcile_grace: Seconds = timedelta(hours=1)
+    reconcile_batch: Annotated[int, Field(ge=1, le=10_000)] = 100
+
+    @field_validator("subscriber_keys")
+    @classmethod
+    def _base64_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for number, key in enumerate(keys, start=1):
+            try:
+                decoded = base64.b64decode(key.get_secret_value(), validate=True)
+            except (binascii.Error, ValueError):
+                decoded = b""
+            if not decoded:
+                # The message names the position only: the value is a secret.
+                raise ValueError(f"key number {number} is not valid base64")
+        return keys
+
+    @field_validator("public_host")
+    @classmethod
+    def _bare_host(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or not value.strip()):
+            raise ValueError("must be a bare host name, e.g. webhooks.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> WebhookSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        """Whether the receiver serves HTTPS itself."""
+        return self.tls_cert_file is not None
+
+
+# --- end of webhook settings --------------------------------------------------------------------
+
+
 def _env_config() -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -269,6 +334,18 @@ class SandboxCommandSettings(CommonSettings):
     """Everything ``flexmit sandbox`` reads."""
 
     sandbox: SandboxSettings = SandboxSettings()
+
+
+class WebhookCommandSettings(BaseSettings):
+    """Everything ``flexmit webhooks`` reads; its metrics are served on the webhook port."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    store: StoreSettings = StoreSettings()
+    flex: FlexSettings  # the reconciler asks Flex about orders whose webhook never came
+    webhooks: WebhookSettings
 
 
 class DeadLetterCommandSettings(BaseSettings):

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
+from starlette.applications import Starlette
 
 from consumer.errors import TransientError
 from consumer.events import FlexNotification, OrderStatus, OrderStatusChanged, StatusSource
@@ -91,6 +92,7 @@ class Probe:
 class Receiver:
     """The app under test and everything around it."""
 
+    app: Starlette
     http: httpx.AsyncClient
     store: Store
     published: Published
@@ -160,4 +162,4 @@ def app_client(
     app = build_app(endpoint, Probe(), metrics.registry, openapi.document())
     transport = httpx.ASGITransport(app=app)
     http = httpx.AsyncClient(transport=transport, base_url=f"https://{HOST}")
-    return Receiver(http, getattr(store, "_store", store), published, metrics, fatal, wall)
+    return Receiver(app, http, getattr(store, "_store", store), published, metrics, fatal, wall)
