@@ -8,6 +8,7 @@ import pytest
 
 from consumer.store import Store
 from consumer.webhooks import signature
+from consumer.webhooks.authenticity import strip_port
 from tests.unit.webhooks.support import (
     HOST,
     KEY,
@@ -132,3 +133,17 @@ async def test_a_missing_body_signature_may_be_allowed_by_configuration(
     headers = signed(BODY)
     del headers["x-fc-signature"]
     assert (await lenient.post(BODY, headers)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "bare"),
+    [
+        ("merchant.example", "merchant.example"),
+        ("merchant.example:8443", "merchant.example"),
+        ("[2001:db8::1]:443", "[2001:db8::1]"),
+        ("[2001:db8::1]", "[2001:db8::1]"),
+        ("2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_port_is_dropped_from_a_host_header(host: str, bare: str) -> None:
+    assert strip_port(host) == bare
