@@ -56,7 +56,7 @@ def test_each_rescue_and_expiry_is_published_once_with_its_transaction_id(
     stack_factory: Callable[..., Stack],
 ) -> None:
     stack, port = webhook_stack(stack_factory)
-    stack.start_receiver(port)
+    receiver = stack.start_receiver(port)
     stack.start_worker()
     rescued = [declined(RESCUED) for _ in range(4)]
     expiring = [declined(EXPIRES) for _ in range(4)]
@@ -79,3 +79,4 @@ def test_each_rescue_and_expiry_is_published_once_with_its_transaction_id(
     for event in from_webhooks:
         assert event["order_session_key"] == flex_ids[event["merchant_order_id"]]
     assert stack.read_all(stack.topics.flex_events) == []
+    assert receiver.terminate() == 0, receiver.output()  # SIGTERM: a clean stop
