@@ -62,6 +62,9 @@ class KafkaSettings(Section):
     topic_partitions: Annotated[int, Field(ge=1, le=1000)] = 12
     # Any other librdkafka property, e.g. FLEXMIT_KAFKA__EXTRA='{"socket.keepalive.enable": true}'.
     extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    # Properties for the group consumer only (session.timeout.ms, group.protocol, ...), so
+    # producers and admin clients do not warn about them.
+    consumer_extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
     topics: Topics = Topics()
 
     def client_config(self) -> dict[str, str | int | float | bool]:
@@ -80,6 +83,10 @@ class KafkaSettings(Section):
         if self.ssl_ca_location is not None:
             config["ssl.ca.location"] = str(self.ssl_ca_location)
         return config | self.extra
+
+    def consumer_config(self) -> dict[str, str | int | float | bool]:
+        """The properties of the workers' group consumer."""
+        return self.client_config() | {"group.id": self.group_id} | self.consumer_extra
 
 
 class FlexSettings(Section):

@@ -77,7 +77,7 @@ async def _serve(settings: WorkerCommandSettings, store: Store, stop: asyncio.Ev
         drain = settings.worker.drain_timeout.total_seconds()
         limits = Limits(settings.worker.max_in_flight, drain)
         worker = Worker(tracker, router, limits, metrics)
-        group = _GROUP_DEFAULTS | kafka.client_config() | {"group.id": kafka.group_id}
+        group = _GROUP_DEFAULTS | kafka.consumer_config()
         subscribed = [topics.approved, topics.declined, topics.commands]
         consumer = AsyncConsumer(group, subscribed, tracker, worker, hook_deadline=drain + 30)
         await consumer.start()

@@ -84,7 +84,8 @@ class DeclinedHandler:
             return Outcome.PARKED
         if state is ClaimState.BUSY:
             raise ClaimBusy(f"evaluate {declined.transaction_id} is being handled elsewhere")
-        return await self._settle(declined, evaluation, raw or b"")
+        async with self._store.held("evaluate", declined.transaction_id):
+            return await self._settle(declined, evaluation, raw or b"")
 
     async def _settle(self, declined: PaymentDeclined, ev: Evaluation, raw: bytes) -> Outcome:
         if ev.order.status == OrderStatus.CANCELLED:

@@ -6,8 +6,10 @@ in ``claims.py``, ``orders.py`` and ``refunds.py``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -116,6 +118,19 @@ class Store:
                 tx, self.owner, now, now + self._lease, now - self._owner_timeout, limit
             )
         )
+
+    @contextlib.asynccontextmanager
+    async def held(self, kind: str, key: str) -> AsyncIterator[None]:
+        """Work under a claim; if the work is cancelled (abandoned on revoke or shutdown), the
+        claim is released at once instead of blocking the next owner until its lease ends."""
+        try:
+            yield
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    self._db.run(lambda tx: claims.release(tx, kind, key, self.owner))
+                )
+            raise
 
     async def heartbeat(self) -> None:
         """Keep this worker's claims from being taken over."""
