@@ -113,12 +113,13 @@ async def test_a_server_error_is_retried_with_backoff_until_flex_recovers(
 async def test_a_refund_whose_answer_timed_out_is_retried_and_booked_once(
     flex_sandbox: RunningSandbox, pauses: Pauses
 ) -> None:
-    observed = Observations()
-    async with client(flex_sandbox, pauses, observed, timeout_seconds=0.2) as flex:
+    async with FlexClient.open(flex_settings(flex_sandbox)) as flex:
         approved = await flex.evaluate(a_declined_renewal(amount=4999, managed=False))
-        flex_id = str(approved.flex_order_id)
-        # Flex books the refund, then holds the answer past the client's timeout.
-        flex_sandbox.admin.faults(timeout_rate=1.0, timeout_hold_seconds=1, paths=["/v1/orders/"])
+    flex_id = str(approved.flex_order_id)
+    # Flex books the refund, then holds the answer past the client's timeout.
+    flex_sandbox.admin.faults(timeout_rate=1.0, timeout_hold_seconds=1.5, paths=["/v1/orders/"])
+    observed = Observations()
+    async with client(flex_sandbox, pauses, observed, timeout_seconds=0.5) as flex:
         refund = await flex.refund(flex_id, amount_minor=4999, currency="USD", message="cmd-7")
 
     assert refund.succeeded
