@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from consumer import schemagen, settings
-from consumer.errors import ConfigurationError
+from consumer import events, schemagen, settings
+from consumer.errors import ConfigurationError, KafkaUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -23,7 +23,9 @@ Command = Callable[[argparse.Namespace], int]
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
-    "dlq": settings.DeadLetterCommandSettings,
+    "dlq": settings.KafkaToolSettings,
+    "refund": settings.KafkaToolSettings,
+    "cancel": settings.KafkaToolSettings,
 }
 
 
@@ -96,7 +98,7 @@ def _dlq_replay(args: argparse.Namespace) -> int:
     from consumer.errors import KafkaFatal, KafkaUnavailable
     from consumer.kafka.replay import ReplayOptions, replay_dead_letters
 
-    loaded = settings.load(settings.DeadLetterCommandSettings)
+    loaded = settings.load(settings.KafkaToolSettings)
     logs.configure(loaded.log.level, loaded.log.format)
     options = ReplayOptions(topic=args.topic, limit=args.limit, dry_run=args.dry_run)
     try:
@@ -125,6 +127,47 @@ def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     replay.set_defaults(run=_dlq_replay)
 
 
+def _refund_or_cancel(args: argparse.Namespace) -> int:
+    from consumer import operator
+
+    loaded = settings.load(settings.KafkaToolSettings)
+    if args.command == "refund":
+        command: events.RefundRequested | events.CancelRequested = operator.refund_command(
+            args.transaction_id, args.amount, args.reason
+        )
+    else:
+        command = operator.cancel_command(args.transaction_id, args.reason)
+    try:
+        answer = operator.send_and_wait(loaded.kafka, command, args.timeout)
+    except (operator.NoAnswer, KafkaUnavailable) as exc:
+        print(f"flexmit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(operator.describe(answer))
+    return EXIT_OK if answer.status in operator.SUCCEEDED else EXIT_FAILED
+
+
+def _add_refund_and_cancel(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    refund = commands.add_parser("refund", help="refund a payment Flex rescued, and wait")
+    refund.add_argument("transaction_id", help="the PSP transaction id of the declined payment")
+    refund.add_argument(
+        "--amount",
+        type=_positive,
+        metavar="MINOR_UNITS",
+        help="partial refund in minor units (1250 = 12.50 USD); default: the rest",
+    )
+    cancel = commands.add_parser("cancel", help="cancel a rescue Flex still holds, and wait")
+    cancel.add_argument("transaction_id", help="the PSP transaction id of the declined payment")
+    for parser in (refund, cancel):
+        parser.add_argument("--reason", help="recorded with the command and its result")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=60.0,
+            help="seconds to wait for a worker's answer (default 60)",
+        )
+        parser.set_defaults(run=_refund_or_cancel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``flexmit`` command line."""
     parser = argparse.ArgumentParser(
@@ -150,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     _add_dlq(commands)
+    _add_refund_and_cancel(commands)
 
     config = commands.add_parser("config", help="validate and print a command's configuration")
     config.add_argument("command_name", choices=sorted(CONFIGURED_COMMANDS))

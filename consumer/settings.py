@@ -278,8 +278,8 @@ class SandboxCommandSettings(CommonSettings):
     sandbox: SandboxSettings = SandboxSettings()
 
 
-class DeadLetterCommandSettings(BaseSettings):
-    """Everything ``flexmit dlq replay`` reads."""
+class KafkaToolSettings(BaseSettings):
+    """Everything the one-shot Kafka tools read: ``dlq replay``, ``refund``, ``cancel``."""
 
     model_config = _env_config()
 

@@ -135,7 +135,7 @@ def _router(
     declined = DeclinedPolicy(eligibility, rules.rescue_window, parking=parking)
     handlers: dict[str, Handler] = {
         topics.approved: ApprovedHandler(store, flex, ApprovedPolicy(parking=parking), now),
-        topics.declined: DeclinedHandler(store, flex, publish, declined, now),
+        topics.declined: DeclinedHandler(store, flex, publish, declined, now, metrics.decline),
         topics.commands: CommandHandler(store, flex, publish, CommandPolicy(parking=parking), now),
     }
     dead_letters = DeadLetterWriter(producer, topics.dead_letter)
