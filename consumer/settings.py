@@ -140,6 +140,9 @@ class WorkerSettings(Section):
     rescue_window: timedelta = timedelta(days=21)
     drain_timeout: timedelta = timedelta(seconds=20)
     claim_lease: timedelta = timedelta(seconds=60)
+    # A worker silent this long (no store heartbeat) is presumed dead: its claims move on.
+    # Heartbeats come every second; the margin absorbs an event loop starved by load.
+    owner_timeout: timedelta = timedelta(seconds=15)
     # Work Flex could not take is parked in the store and retried after an exponential delay.
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(minutes=15)

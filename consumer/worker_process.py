@@ -50,7 +50,9 @@ async def run_worker(settings: WorkerCommandSettings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    store = open_store(settings.store.url, owner, settings.worker.claim_lease.total_seconds())
+    rules = settings.worker
+    store = open_store(settings.store.url, owner, rules.claim_lease.total_seconds(),
+                       rules.owner_timeout.total_seconds())  # fmt: skip
     try:
         return await _serve(settings, store, stop)
     finally:

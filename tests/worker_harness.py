@@ -19,6 +19,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
+from confluent_kafka.admin import AdminClient
 from pydantic import BaseModel
 
 from consumer.kafka.topics import ensure_topics
@@ -125,6 +126,18 @@ class Stack:
         worker = WorkerProcess(process, log)
         self.workers.append(worker)
         return worker
+
+    def wait_for_members(self, count: int, within: float = 60.0) -> None:
+        """Wait until ``count`` workers share every partition (no rebalance pending)."""
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        total = PARTITIONS * 3  # the workers read approved, declined and commands
+
+        def settled() -> bool:
+            group = admin.describe_consumer_groups([self.group])[self.group].result(10)
+            assigned = sum(len(m.assignment.topic_partitions) for m in group.members)
+            return len(group.members) == count and assigned == total
+
+        self.wait_until(settled, within, f"{count} workers sharing all partitions")
 
     def stop_all(self) -> None:
         """Terminate every worker still running (kill those that do not stop)."""

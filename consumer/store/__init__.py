@@ -46,7 +46,7 @@ class Store:
         database: Database,
         owner: str,
         lease: float = 60.0,
-        owner_timeout: float = 5.0,
+        owner_timeout: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = database
@@ -224,6 +224,6 @@ def open_database(url: str) -> Database:
     return database
 
 
-def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 5.0) -> Store:
+def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 15.0) -> Store:
     """A store for ``owner`` on the database at ``url``."""
     return Store(open_database(url), owner, lease, owner_timeout)
