@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consumer.checkout.authorization import Authorization, AuthorizationRequest, Authorizer
 from consumer.checkout.form import CheckoutForm
-from consumer.checkout.payment_event import payment_event
+from consumer.checkout.payment_event import PaymentEvent, payment_event
 from consumer.checkout.publisher import EventPublisher
 from consumer.errors import FlexmitError
 from consumer.flex.vault import (
@@ -80,21 +80,9 @@ class Checkout:
             form, token, authorization, merchant_order_id=order_id, customer_ip=customer_ip
         )
         await self._publisher.publish(event)
-        log.info(
-            "checkout %s %s: transaction %s, card %s...%s, token %s, sense key %s",
-            order_id,
-            event.event_type,
-            event.transaction_id,
-            event.card.bin,
-            event.card.last4,
-            event.card.token,
-            event.sense_key,
-        )
-        status: Literal["approved", "declined"] = (
-            "approved" if authorization.approved else "declined"
-        )
+        _log_published(order_id, event)
         return Receipt(
-            status=status,
+            status="approved" if authorization.approved else "declined",
             order_id=order_id,
             last4=form.last4,
             message=authorization.description,
@@ -125,6 +113,19 @@ class Checkout:
         if response.token is None:
             log.warning("checkout %s: Flex answered /tokenize without a token", order_id)
         return response.token
+
+
+def _log_published(order_id: str, event: PaymentEvent) -> None:
+    log.info(
+        "checkout %s %s: transaction %s, card %s...%s, token %s, sense key %s",
+        order_id,
+        event.event_type,
+        event.transaction_id,
+        event.card.bin,
+        event.card.last4,
+        event.card.token,
+        event.sense_key,
+    )
 
 
 def tokenize_request(form: CheckoutForm) -> TokenizeRequest:
