@@ -23,6 +23,7 @@ Command = Callable[[argparse.Namespace], int]
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
+    "checkout": settings.CheckoutCommandSettings,
     "dlq": settings.KafkaToolSettings,
     "refund": settings.KafkaToolSettings,
     "cancel": settings.KafkaToolSettings,
@@ -60,6 +61,18 @@ def _sandbox(args: argparse.Namespace) -> int:
     logs.configure(loaded.log.level, loaded.log.format)
     print(f"Flex sandbox on http://{loaded.sandbox.host}:{loaded.sandbox.port}/v1/", flush=True)
     serve(loaded.sandbox)
+    return EXIT_OK
+
+
+def _checkout(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.checkout.server import check, serve
+
+    loaded = settings.load(settings.CheckoutCommandSettings)
+    check(loaded)
+    logs.configure(loaded.log.level, loaded.log.format)
+    print(f"Example checkout on http://{loaded.checkout.host}:{loaded.checkout.port}/", flush=True)
+    serve(loaded)
     return EXIT_OK
 
 
@@ -188,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
     sandbox.set_defaults(run=_sandbox)
+
+    checkout = commands.add_parser(
+        "checkout", help="serve the example checkout page (SenseJS + tokenize; docs/checkout.md)"
+    )
+    checkout.set_defaults(run=_checkout)
 
     demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
     demo.set_defaults(run=_demo)

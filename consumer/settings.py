@@ -247,6 +247,23 @@ class SandboxSettings(Section):
 # --- end of sandbox settings --------------------------------------------------------------------
 
 
+class CheckoutSettings(Section):
+    """The example checkout (``flexmit checkout``): its page, and the PSP it pretends to call."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8710
+    # The SenseJS loader's target: the sandbox's stand-in; https://sensejs.flexfactor.io/widget.js
+    # in production.
+    sensejs_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8700/sensejs/widget.js")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    # How long the page waits for a sense key before it submits without one.
+    sense_key_wait: Seconds = timedelta(seconds=3)
+    # The simulated PSP: its answer time, and the cents that decline an amount (code 51).
+    psp_latency: Seconds = timedelta(milliseconds=50)
+    psp_decline_cents: Annotated[str, Field(pattern=r"^[0-9]{2}$")] | None = "51"
+    access_log: bool = False
+
+
 def _env_config() -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -279,6 +296,17 @@ class SandboxCommandSettings(CommonSettings):
     """Everything ``flexmit sandbox`` reads."""
 
     sandbox: SandboxSettings = SandboxSettings()
+
+
+class CheckoutCommandSettings(BaseSettings):
+    """Everything ``flexmit checkout`` reads."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    checkout: CheckoutSettings = CheckoutSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    flex: FlexSettings
 
 
 class KafkaToolSettings(BaseSettings):
