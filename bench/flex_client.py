@@ -1,17 +1,24 @@
-"""Throughput of ``FlexClient.evaluate`` on each candidate HTTP transport, at 1, 50, 200 in flight.
+"""Throughput of ``FlexClient.evaluate`` on each HTTP transport at 1, 50 and 200 in flight.
 
-    .venv/bin/python -m bench.flex_client                 # starts bench.flex_stub in a subprocess
-    .venv/bin/python -m bench.flex_client --url http://127.0.0.1:8080/v1/   # e.g. the simulator
+    .venv/bin/python -m bench.flex_client                  # starts the Flex simulator
+    .venv/bin/python -m bench.flex_client --url http://127.0.0.1:8700/v1/   # a running Flex
 
-Every cell runs the real client path (encode, token cache, observer, retry wrapper, parse) for a
-fixed time after a warm-up, best of a few interleaved rounds, and is reported as requests/s
-with its ratio to plain httpx measured in the same run. Candidates:
+By default the real simulator (``flexmit sandbox``) runs in a subprocess on a free port with
+no added latency or faults, tokens that outlive the run and no access log. Every cell runs the
+real client path (encode, token cache, observer, retry wrapper, parse) for a fixed time after
+a warm-up, best of a few interleaved rounds, and is reported as requests/s with its ratio to
+plain httpx measured in the same run. Candidates:
 
 - ``httpx``: httpx's own pool (httpcore), the baseline; loses throughput under concurrency
   (encode/httpx#3215).
-- ``httpx+aiohttp``: httpx API over aiohttp's pool (httpx-aiohttp), guarded as in production.
+- ``httpx+aiohttp``: httpx API over aiohttp's pool (httpx-aiohttp), guarded as in production:
+  the transport ``FlexClient.open`` uses by default.
 - ``httpx2``: the maintained fork (httpcore2 pool), driven through the same client by duck
   typing: FlexClient only calls ``request()`` and reads the response.
+
+The simulator is Python too, so a last row, ``server ceiling`` (``bench.ceiling``), shows what
+a lean raw-aiohttp client gets from the same server, and a second table shows how much of a
+core the client and the server used: the side near 100 % is the one that set the pace.
 """
 
 from __future__ import annotations
@@ -19,10 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import cast
@@ -30,15 +34,19 @@ from typing import cast
 import httpx
 import httpx2
 from httpx_aiohttp import AiohttpTransport
-from pydantic import AnyHttpUrl, SecretStr
+from pydantic import AnyHttpUrl
 
+from bench import ceiling, servers
+from bench.load import Sample, drive
+from bench.servers import Server
 from consumer.flex.client import FlexClient
-from consumer.flex.models import EvaluateRequest, Payer, PaymentMethod, Transaction
+from consumer.flex.models import Address, EvaluateRequest, Payer, PaymentMethod, Transaction
 from consumer.flex.transport import GuardedTransport
-from consumer.settings import FlexSettings
+from consumer.settings import FlexSettings, SandboxSettings
 
 LEVELS = (1, 50, 200)
 BASELINE = "httpx"
+CEILING = "server ceiling"
 
 Factory = Callable[[FlexSettings], httpx.AsyncClient]
 
@@ -67,7 +75,7 @@ CANDIDATES: dict[str, Factory] = {"httpx": _plain, "httpx+aiohttp": _aiohttp, "h
 
 
 def a_request(number: int) -> EvaluateRequest:
-    """A contract-shaped evaluate body; a new transaction id (so idempotency key) each time."""
+    """A sync-MIT evaluate the simulator accepts; its own transaction id, so idempotency key."""
     return EvaluateRequest(
         order_id=f"ORD-{number}",
         transaction=Transaction(
@@ -90,121 +98,143 @@ def a_request(number: int) -> EvaluateRequest:
             card_last4_digits="1111",
             card_number="d1f7a7e4-8a3b-4a5e-9c1f-2b3c4d5e6f70",
         ),
+        billing_information=Address(
+            first_name="Jane",
+            last_name="Doe",
+            country="US",
+            country_code="US",
+            address_line1="1 Main St",
+            city="Austin",
+            zipcode="73301",
+        ),
         is_mit=True,
     )
 
 
+# The first 1000 calls create orders; later ones replay them, so the server's memory stays flat.
+REQUESTS = [a_request(n) for n in range(1000)]
+
+
 async def measure(
-    factory: Factory, settings: FlexSettings, in_flight: int, seconds: float
-) -> float:
-    """Requests/s of ``in_flight`` concurrent evaluate loops for ``seconds`` after a warm-up."""
-    requests = [a_request(n) for n in range(1000)]
+    factory: Factory, settings: FlexSettings, in_flight: int, seconds: float, server: Server
+) -> Sample:
+    """One sample of ``in_flight`` concurrent ``FlexClient.evaluate`` loops."""
     async with factory(settings) as http:
         flex = FlexClient(settings, http)
-        done = 0
-
-        async def loop(deadline: float) -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                await flex.evaluate(requests[done % len(requests)])
-                done += 1
-
-        warm = time.perf_counter() + min(0.5, seconds)
-        await asyncio.gather(*(loop(warm) for _ in range(in_flight)))
-        done, started = 0, time.perf_counter()
-        await asyncio.gather(*(loop(started + seconds) for _ in range(in_flight)))
-        return done / (time.perf_counter() - started)
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def stub_server() -> Iterator[str]:
-    """Run bench.flex_stub in a subprocess; yield its base URL."""
-    port = free_port()
-    command = [sys.executable, "-m", "bench.flex_stub", "--port", str(port)]
-    process = subprocess.Popen(command)
-    try:
-        _wait_for(port, process)
-        yield f"http://127.0.0.1:{port}/v1/"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("bench.flex_stub exited at start-up")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError("bench.flex_stub did not start listening")
+        return await drive(
+            lambda n: flex.evaluate(REQUESTS[n % len(REQUESTS)]), in_flight, seconds, server
+        )
 
 
 def settings_for(url: str) -> FlexSettings:
-    """Settings for the bench target; one attempt, so a failure shows instead of being retried."""
+    """The simulator's default credentials; one attempt, so a failure shows, not a retry."""
+    sandbox = SandboxSettings()
     return FlexSettings(
         base_url=AnyHttpUrl(url),
-        app_key=SecretStr("bench-key"),
-        app_secret=SecretStr("bench-secret"),
-        mid="11111111-2222-3333-4444-555555555555",
-        site_id="66666666-7777-8888-9999-000000000000",
+        app_key=sandbox.app_key,
+        app_secret=sandbox.app_secret,
+        mid=sandbox.mid,
+        site_id=sandbox.site_id,
         max_attempts=1,
     )
 
 
-async def run(url: str, seconds: float, rounds: int) -> dict[str, dict[int, float]]:
-    """Best requests/s of ``rounds`` interleaved measurements for every candidate and level."""
-    settings = settings_for(url)
+async def run(
+    server: Server, seconds: float, rounds: int, names: list[str]
+) -> dict[str, dict[int, Sample]]:
+    """Best sample of ``rounds`` interleaved measurements for every candidate, level, ceiling."""
+    settings = settings_for(server.base_url)
     # A fresh server is slower for its first second; let no candidate pay for that.
-    await measure(CANDIDATES[BASELINE], settings, 50, 1.0)
-    results: dict[str, dict[int, float]] = {name: dict.fromkeys(LEVELS, 0.0) for name in CANDIDATES}
+    await measure(CANDIDATES[BASELINE], settings, 50, 1.0, server)
+    best: dict[str, dict[int, Sample]] = {name: {} for name in [*names, CEILING]}
     # Interleaved and best-of: on a shared 2-core machine a neighbour's burst should cost one
     # sample, not a whole row; each ratio compares cells measured next to each other.
     for round_number in range(1, rounds + 1):
         for level in LEVELS:
-            for name, factory in CANDIDATES.items():
-                rate = await measure(factory, settings, level, seconds)
-                results[name][level] = max(results[name][level], rate)
-                print(
-                    f"  round {round_number} {name:<14} {level:>3} in flight: {rate:8.0f} req/s",
-                    flush=True,
-                )
-    return results
+            for name in best:
+                if name == CEILING:
+                    sample = await ceiling.measure(settings, REQUESTS, level, seconds, server)
+                else:
+                    sample = await measure(CANDIDATES[name], settings, level, seconds, server)
+                if level not in best[name] or sample.rate > best[name][level].rate:
+                    best[name][level] = sample
+                cell = f"{name:<14} {level:>3} in flight: {sample.rate:8.0f} req/s"
+                print(f"  round {round_number} {cell}  {_cpu(sample)}", flush=True)
+    return best
 
 
-def table(results: dict[str, dict[int, float]]) -> str:
-    """The results with ratios against the baseline of the same run."""
+def table(results: dict[str, dict[int, Sample]]) -> str:
+    """Requests/s with ratios against the baseline of the same run."""
     header = f"{'transport':<16}" + "".join(f"{f'{n} in flight':>20}" for n in LEVELS)
     lines = [header, "-" * len(header)]
     for name, cells in results.items():
-        row = "".join(
-            f"{f'{cells[n]:,.0f} ({cells[n] / results[BASELINE][n]:.2f}x)':>20}" for n in LEVELS
-        )
+        row = "".join(f"{_ratio(cells[n], results[BASELINE][n]):>20}" for n in LEVELS)
         lines.append(f"{name:<16}{row}")
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Measure and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="base URL of a running Flex (default: start the stub)")
+def cpu_table(results: dict[str, dict[int, Sample]]) -> str:
+    """Share of one core used by the client and the server while each best sample ran."""
+    header = f"{'client / server':<16}" + "".join(f"{f'{n} in flight':>20}" for n in LEVELS)
+    lines = [header, "-" * len(header)]
+    for name, cells in results.items():
+        lines.append(f"{name:<16}" + "".join(f"{_cpu(cells[n]):>20}" for n in LEVELS))
+    return "\n".join(lines)
+
+
+def _ratio(cell: Sample, baseline: Sample) -> str:
+    return f"{cell.rate:,.0f} ({cell.rate / baseline.rate:.2f}x)"
+
+
+def _cpu(sample: Sample) -> str:
+    server = "?" if sample.server_cpu is None else f"{sample.server_cpu:.0%}"
+    return f"{sample.client_cpu:.0%} / {server}"
+
+
+@contextlib.contextmanager
+def target(url: str | None) -> Iterator[Server]:
+    """The Flex at ``url``, or the simulator started for this run."""
+    if url:
+        yield Server(url)
+    else:
+        with servers.simulator() as server:
+            yield server
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--url", help="base URL of a running Flex (default: start the simulator)")
     parser.add_argument("--seconds", type=float, default=1.5, help="measured time per sample")
     parser.add_argument("--rounds", type=int, default=2, help="samples per cell; best is kept")
-    args = parser.parse_args()
-    with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(stub_server())
-        print(f"FlexClient.evaluate against {url}: best of {args.rounds} x {args.seconds:g} s")
-        results = asyncio.run(run(url, args.seconds, args.rounds))
-    print()
-    print(table(results))
+    parser.add_argument(
+        "--candidates", default=",".join(CANDIDATES), help="comma-separated transports"
+    )
+    args = parser.parse_args(argv)
+    names = args.candidates.split(",")
+    if BASELINE not in names or not set(names) <= set(CANDIDATES):
+        parser.error(f"--candidates: a subset of {','.join(CANDIDATES)} including {BASELINE}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print both tables and the command that reproduces them."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    names = args.candidates.split(",")
+    with target(args.url) as server:
+        rounds = f"best of {args.rounds} x {args.seconds:g} s"
+        print(f"FlexClient.evaluate against {server.base_url}: {rounds}", flush=True)
+        results = asyncio.run(run(server, args.seconds, args.rounds, names))
+    print(f"\nrequests/s (ratio to {BASELINE}):\n{table(results)}")
+    print(f"\nCPU, share of one core (client / server):\n{cpu_table(results)}")
+    print(f"\nreproduce: {reproduce(args)}")
+
+
+def reproduce(args: argparse.Namespace) -> str:
+    """The command line that repeats this run."""
+    where = f" --url {args.url}" if args.url else ""
+    options = f"--seconds {args.seconds:g} --rounds {args.rounds} --candidates {args.candidates}"
+    return f".venv/bin/python -m bench.flex_client{where} {options}"
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from consumer import schemagen, settings
-from consumer.errors import ConfigurationError
+from consumer import events, schemagen, settings
+from consumer.errors import ConfigurationError, KafkaUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,7 +24,10 @@ CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
     "webhooks": settings.WebhookCommandSettings,
-    "dlq": settings.DeadLetterCommandSettings,
+    "checkout": settings.CheckoutCommandSettings,
+    "dlq": settings.KafkaToolSettings,
+    "refund": settings.KafkaToolSettings,
+    "cancel": settings.KafkaToolSettings,
 }
 
 
@@ -59,6 +62,18 @@ def _sandbox(args: argparse.Namespace) -> int:
     logs.configure(loaded.log.level, loaded.log.format)
     print(f"Flex sandbox on http://{loaded.sandbox.host}:{loaded.sandbox.port}/v1/", flush=True)
     serve(loaded.sandbox)
+    return EXIT_OK
+
+
+def _checkout(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.checkout.server import check, serve
+
+    loaded = settings.load(settings.CheckoutCommandSettings)
+    check(loaded)
+    logs.configure(loaded.log.level, loaded.log.format)
+    print(f"Example checkout on http://{loaded.checkout.host}:{loaded.checkout.port}/", flush=True)
+    serve(loaded)
     return EXIT_OK
 
 
@@ -107,7 +122,7 @@ def _dlq_replay(args: argparse.Namespace) -> int:
     from consumer.errors import KafkaFatal, KafkaUnavailable
     from consumer.kafka.replay import ReplayOptions, replay_dead_letters
 
-    loaded = settings.load(settings.DeadLetterCommandSettings)
+    loaded = settings.load(settings.KafkaToolSettings)
     logs.configure(loaded.log.level, loaded.log.format)
     options = ReplayOptions(topic=args.topic, limit=args.limit, dry_run=args.dry_run)
     try:
@@ -136,6 +151,47 @@ def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     replay.set_defaults(run=_dlq_replay)
 
 
+def _refund_or_cancel(args: argparse.Namespace) -> int:
+    from consumer import operator
+
+    loaded = settings.load(settings.KafkaToolSettings)
+    if args.command == "refund":
+        command: events.RefundRequested | events.CancelRequested = operator.refund_command(
+            args.transaction_id, args.amount, args.reason
+        )
+    else:
+        command = operator.cancel_command(args.transaction_id, args.reason)
+    try:
+        answer = operator.send_and_wait(loaded.kafka, command, args.timeout)
+    except (operator.NoAnswer, KafkaUnavailable) as exc:
+        print(f"flexmit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(operator.describe(answer))
+    return EXIT_OK if answer.status in operator.SUCCEEDED else EXIT_FAILED
+
+
+def _add_refund_and_cancel(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    refund = commands.add_parser("refund", help="refund a payment Flex rescued, and wait")
+    refund.add_argument("transaction_id", help="the PSP transaction id of the declined payment")
+    refund.add_argument(
+        "--amount",
+        type=_positive,
+        metavar="MINOR_UNITS",
+        help="partial refund in minor units (1250 = 12.50 USD); default: the rest",
+    )
+    cancel = commands.add_parser("cancel", help="cancel a rescue Flex still holds, and wait")
+    cancel.add_argument("transaction_id", help="the PSP transaction id of the declined payment")
+    for parser in (refund, cancel):
+        parser.add_argument("--reason", help="recorded with the command and its result")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=60.0,
+            help="seconds to wait for a worker's answer (default 60)",
+        )
+        parser.set_defaults(run=_refund_or_cancel)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``flexmit`` command line."""
     parser = argparse.ArgumentParser(
@@ -162,10 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
     sandbox.set_defaults(run=_sandbox)
 
+    checkout = commands.add_parser(
+        "checkout", help="serve the example checkout page (SenseJS + tokenize; docs/checkout.md)"
+    )
+    checkout.set_defaults(run=_checkout)
+
     demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
     demo.set_defaults(run=_demo)
 
     _add_dlq(commands)
+    _add_refund_and_cancel(commands)
 
     config = commands.add_parser("config", help="validate and print a command's configuration")
     config.add_argument("command_name", choices=sorted(CONFIGURED_COMMANDS))

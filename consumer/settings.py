@@ -65,6 +65,9 @@ class KafkaSettings(Section):
     topic_partitions: Annotated[int, Field(ge=1, le=1000)] = 12
     # Any other librdkafka property, e.g. FLEXMIT_KAFKA__EXTRA='{"socket.keepalive.enable": true}'.
     extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    # Properties for the group consumer only (session.timeout.ms, group.protocol, ...), so
+    # producers and admin clients do not warn about them.
+    consumer_extra: dict[str, str | int | float | bool] = Field(default_factory=dict)
     topics: Topics = Topics()
 
     def client_config(self) -> dict[str, str | int | float | bool]:
@@ -83,6 +86,10 @@ class KafkaSettings(Section):
         if self.ssl_ca_location is not None:
             config["ssl.ca.location"] = str(self.ssl_ca_location)
         return config | self.extra
+
+    def consumer_config(self) -> dict[str, str | int | float | bool]:
+        """The properties of the workers' group consumer."""
+        return self.client_config() | {"group.id": self.group_id} | self.consumer_extra
 
 
 class FlexSettings(Section):
@@ -136,6 +143,9 @@ class WorkerSettings(Section):
     rescue_window: timedelta = timedelta(days=21)
     drain_timeout: timedelta = timedelta(seconds=20)
     claim_lease: timedelta = timedelta(seconds=60)
+    # A worker silent this long (no store heartbeat) is presumed dead: its claims move on.
+    # Heartbeats come every second; the margin absorbs an event loop starved by load.
+    owner_timeout: timedelta = timedelta(seconds=15)
     # Work Flex could not take is parked in the store and retried after an exponential delay.
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(minutes=15)
@@ -302,6 +312,23 @@ class WebhookSettings(Section):
 # --- end of webhook settings --------------------------------------------------------------------
 
 
+class CheckoutSettings(Section):
+    """The example checkout (``flexmit checkout``): its page, and the PSP it pretends to call."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8710
+    # The SenseJS loader's target: the sandbox's stand-in; https://sensejs.flexfactor.io/widget.js
+    # in production.
+    sensejs_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8700/sensejs/widget.js")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    # How long the page waits for a sense key before it submits without one.
+    sense_key_wait: Seconds = timedelta(seconds=3)
+    # The simulated PSP: its answer time, and the cents that decline an amount (code 51).
+    psp_latency: Seconds = timedelta(milliseconds=50)
+    psp_decline_cents: Annotated[str, Field(pattern=r"^[0-9]{2}$")] | None = "51"
+    access_log: bool = False
+
+
 def _env_config() -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -348,8 +375,19 @@ class WebhookCommandSettings(BaseSettings):
     webhooks: WebhookSettings
 
 
-class DeadLetterCommandSettings(BaseSettings):
-    """Everything ``flexmit dlq replay`` reads."""
+class CheckoutCommandSettings(BaseSettings):
+    """Everything ``flexmit checkout`` reads."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    checkout: CheckoutSettings = CheckoutSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    flex: FlexSettings
+
+
+class KafkaToolSettings(BaseSettings):
+    """Everything the one-shot Kafka tools read: ``dlq replay``, ``refund``, ``cancel``."""
 
     model_config = _env_config()
 

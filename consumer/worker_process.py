@@ -50,7 +50,9 @@ async def run_worker(settings: WorkerCommandSettings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    store = open_store(settings.store.url, owner, settings.worker.claim_lease.total_seconds())
+    rules = settings.worker
+    store = open_store(settings.store.url, owner, rules.claim_lease.total_seconds(),
+                       rules.owner_timeout.total_seconds())  # fmt: skip
     try:
         return await _serve(settings, store, stop)
     finally:
@@ -77,7 +79,7 @@ async def _serve(settings: WorkerCommandSettings, store: Store, stop: asyncio.Ev
         drain = settings.worker.drain_timeout.total_seconds()
         limits = Limits(settings.worker.max_in_flight, drain)
         worker = Worker(tracker, router, limits, metrics)
-        group = _GROUP_DEFAULTS | kafka.client_config() | {"group.id": kafka.group_id}
+        group = _GROUP_DEFAULTS | kafka.consumer_config()
         subscribed = [topics.approved, topics.declined, topics.commands]
         consumer = AsyncConsumer(group, subscribed, tracker, worker, hook_deadline=drain + 30)
         await consumer.start()
@@ -135,7 +137,7 @@ def _router(
     declined = DeclinedPolicy(eligibility, rules.rescue_window, parking=parking)
     handlers: dict[str, Handler] = {
         topics.approved: ApprovedHandler(store, flex, ApprovedPolicy(parking=parking), now),
-        topics.declined: DeclinedHandler(store, flex, publish, declined, now),
+        topics.declined: DeclinedHandler(store, flex, publish, declined, now, metrics.decline),
         topics.commands: CommandHandler(store, flex, publish, CommandPolicy(parking=parking), now),
     }
     dead_letters = DeadLetterWriter(producer, topics.dead_letter)

@@ -20,12 +20,14 @@ from typing import Any
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
+from confluent_kafka.admin import AdminClient
 from pydantic import BaseModel
 
 from consumer.devstack.ports import wait_for_port
 from consumer.kafka.topics import ensure_topics
 from consumer.sandbox.server import RunningSandbox
 from consumer.settings import Topics
+from consumer.store import open_database
 
 PARTITIONS = 6
 
@@ -97,8 +99,8 @@ class Stack:
         env = {
             "FLEXMIT_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap,
             "FLEXMIT_KAFKA__GROUP_ID": self.group,
-            "FLEXMIT_KAFKA__EXTRA": json.dumps({"session.timeout.ms": 6000,
-                                               "heartbeat.interval.ms": 500}),
+            "FLEXMIT_KAFKA__CONSUMER_EXTRA": json.dumps({"session.timeout.ms": 6000,
+                                                        "heartbeat.interval.ms": 500}),
             "FLEXMIT_FLEX__BASE_URL": self.sandbox.base_url,
             "FLEXMIT_FLEX__APP_KEY": self.sandbox.app_key,
             "FLEXMIT_FLEX__APP_SECRET": self.sandbox.app_secret,
@@ -151,6 +153,18 @@ class Stack:
         )
         return WorkerProcess(process, log)
 
+    def wait_for_members(self, count: int, within: float = 60.0) -> None:
+        """Wait until ``count`` workers share every partition (no rebalance pending)."""
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        total = PARTITIONS * 3  # the workers read approved, declined and commands
+
+        def settled() -> bool:
+            group = admin.describe_consumer_groups([self.group])[self.group].result(10)
+            assigned = sum(len(m.assignment.topic_partitions) for m in group.members)
+            return len(group.members) == count and assigned == total
+
+        self.wait_until(settled, within, f"{count} workers sharing all partitions")
+
     def stop_all(self) -> None:
         """Terminate every process still running (kill those that do not stop)."""
         for worker in self.workers + self.receivers:
@@ -196,17 +210,16 @@ class Stack:
             reader.close()
         return outputs
 
-    def read_all(self, topic: str, within: float = 30.0) -> list[Output]:
-        """Everything on ``topic`` up to its end offsets as they are now."""
-        reader = Consumer({"bootstrap.servers": self.bootstrap, "group.id": f"ends-{time.time()}"})
+    def read_all(self, topic: str) -> list[Output]:
+        """Everything on ``topic`` now: read up to each partition's current end."""
+        probe = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "watermarks"})
         try:
-            ends = [
-                reader.get_watermark_offsets(KafkaTopicPartition(topic, p), timeout=10)[1]
-                for p in range(PARTITIONS)
-            ]
+            ends = [probe.get_watermark_offsets(KafkaTopicPartition(topic, p), timeout=10)[1]
+                    for p in range(PARTITIONS)]  # fmt: skip
         finally:
-            reader.close()
-        return self.read(topic, lambda outputs: len(outputs) >= sum(ends), within)
+            probe.close()
+        total = sum(ends)
+        return self.read(topic, lambda outputs: len(outputs) >= total, within=30)
 
     def committed_reach_end(self, topics: Sequence[str]) -> bool:
         """Whether the group's committed offsets equal the end of every partition of ``topics``."""
@@ -221,14 +234,36 @@ class Stack:
         finally:
             reader.close()
 
-    def wait_until(self, condition: Callable[[], bool], within: float, what: str) -> None:
-        """Poll ``condition`` until it holds; fail naming ``what`` (with the workers' logs)."""
+    def wait_until(
+        self,
+        condition: Callable[[], bool],
+        within: float,
+        what: str,
+        explain: Callable[[], str] = lambda: "",
+    ) -> None:
+        """Poll ``condition`` until it holds; fail naming ``what``, ``explain()`` and the logs."""
         deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
                 logs = "\n".join(w.output()[-3000:] for w in self.workers + self.receivers)
-                raise AssertionError(f"timed out waiting for {what}\n{logs}")
+                raise AssertionError(f"timed out waiting for {what}\n{explain()}\n{logs}")
             time.sleep(0.25)
+
+    def sandbox_summary(self) -> str:
+        """Calls per endpoint at the sandbox, and the store's unfinished claims."""
+        ledger = self.sandbox.admin.ledger_json()
+        calls = {name: entry["calls"] for name, entry in ledger["endpoints"].items()}
+        return f"sandbox calls: {calls}\nunfinished claims: {self.unfinished_claims()}"
+
+    def unfinished_claims(self) -> list[tuple[object, ...]]:
+        """Claims of this stack's store that are not done (kind, key, state, owner, attempts)."""
+        database = open_database(self.store_url)
+        try:
+            return database.run_sync(lambda tx: tx.all(
+                "SELECT kind, key, state, owner, attempts FROM claims WHERE state <> 'done'"
+            ))  # fmt: skip
+        finally:
+            database.close()
 
 
 def _key_value(event: BaseModel | tuple[str, bytes]) -> tuple[bytes, bytes]:

@@ -84,11 +84,16 @@ class FlexClient:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, settings: FlexSettings, *, observer: FlexObserver | None = None
+        cls,
+        settings: FlexSettings,
+        *,
+        observer: FlexObserver | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> AsyncIterator[FlexClient]:
         """A client owning its HTTP pool (the configured transport), closed on exit."""
         async with open_http_client(settings) as http:
-            yield cls(settings, http, observer=observer)
+            yield cls(settings, http, observer=observer, retry=retry, clock=clock)
 
     async def tokenize(self, request: TokenizeRequest) -> TokenizeResponse:
         """``POST /v1/tokenize``: vault a card; authenticated by the tokenization key, no bearer."""

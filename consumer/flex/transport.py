@@ -1,8 +1,8 @@
 """The HTTP connection pool under the httpx API: aiohttp's by default, httpx's own on request.
 
-Measured with ``python -m bench.flex_client`` against a local server: httpx's own pool loses
-throughput as concurrency grows (encode/httpx#3215) while the aiohttp transport keeps it, so
-``aiohttp`` is the default. Everything above this module speaks httpx only; this module
+Measured with ``python -m bench.flex_client`` against the simulator (BENCHMARKS.md): httpx's
+own pool loses throughput as concurrency grows (encode/httpx#3215) while the aiohttp transport
+keeps it, so ``aiohttp`` is the default. Everything above this module speaks httpx only; this module
 makes sure nothing from aiohttp escapes, and that a dropped connection is reported as a
 connection error rather than the timeout httpx-aiohttp maps it to.
 """

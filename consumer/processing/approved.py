@@ -58,7 +58,8 @@ class ApprovedHandler:
             return Outcome.PARKED
         if claim.state is ClaimState.BUSY:
             raise ClaimBusy(f"transmit {approved.transaction_id} is being handled elsewhere")
-        return await self._transmit(approved, claim, raw or b"")
+        async with self._store.held("transmit", approved.transaction_id):
+            return await self._transmit(approved, claim, raw or b"")
 
     async def _transmit(self, approved: PaymentApproved, claim: Claim, raw: bytes) -> Outcome:
         try:

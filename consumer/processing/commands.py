@@ -76,13 +76,14 @@ class CommandHandler:
             return Outcome.PARKED
         if claim.state is ClaimState.BUSY:
             raise ClaimBusy(f"command {command.command_id} is being handled elsewhere")
-        try:
-            async with asyncio.timeout(self._policy.call_budget):
-                if isinstance(command, RefundRequested):
-                    return await self._refund(command)
-                return await self._cancel(command)
-        except (TransientError, TimeoutError) as exc:
-            return await self._park_or_give_up(command, claim, raw or b"", exc)
+        async with self._store.held("command", command.command_id):
+            try:
+                async with asyncio.timeout(self._policy.call_budget):
+                    if isinstance(command, RefundRequested):
+                        return await self._refund(command)
+                    return await self._cancel(command)
+            except (TransientError, TimeoutError) as exc:
+                return await self._park_or_give_up(command, claim, raw or b"", exc)
 
     async def _refund(self, command: RefundRequested) -> Outcome:
         reservation = await self._store.reserve_refund(

@@ -61,7 +61,9 @@ class DeclinedHandler:
         publish: Publish,
         policy: DeclinedPolicy,
         now: Callable[[], datetime],
+        observe: Callable[[str, str], None] = lambda code, outcome: None,
     ) -> None:
+        self._observe = observe  # (decline code, outcome): flexmit_declines_total
         self._store = store
         self._flex = flex
         self._publish = publish
@@ -84,7 +86,10 @@ class DeclinedHandler:
             return Outcome.PARKED
         if state is ClaimState.BUSY:
             raise ClaimBusy(f"evaluate {declined.transaction_id} is being handled elsewhere")
-        return await self._settle(declined, evaluation, raw or b"")
+        async with self._store.held("evaluate", declined.transaction_id):
+            outcome = await self._settle(declined, evaluation, raw or b"")
+        self._observe(declined.decline.code, outcome)
+        return outcome
 
     async def _settle(self, declined: PaymentDeclined, ev: Evaluation, raw: bytes) -> Outcome:
         if ev.order.status == OrderStatus.CANCELLED:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -26,9 +27,9 @@ from consumer.settings import SandboxSettings
 _START_TIMEOUT = 10.0
 
 
-def _config(settings: SandboxSettings) -> uvicorn.Config:
+def _config(settings: SandboxSettings, wall: Callable[[], float] = time.time) -> uvicorn.Config:
     return uvicorn.Config(
-        build_app(settings),
+        build_app(settings, wall=wall),
         host=settings.host,
         port=settings.port,
         access_log=settings.access_log,
@@ -96,13 +97,19 @@ class RunningSandbox:
         self._thread.join(timeout)
 
 
-def start_in_background(settings: SandboxSettings) -> RunningSandbox:
-    """Serve ``settings`` on a daemon thread; ``settings.port`` 0 picks a free port."""
+def start_in_background(
+    settings: SandboxSettings, *, wall: Callable[[], float] = time.time
+) -> RunningSandbox:
+    """Serve ``settings`` on a daemon thread; ``settings.port`` 0 picks a free port.
+
+    ``wall`` is the sandbox's real-time clock (token expiry, virtual time's origin); tests
+    that must cross a token expiry without waiting for it pass a clock they move.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
     host, port = sock.getsockname()[:2]
-    server = uvicorn.Server(_config(settings))
+    server = uvicorn.Server(_config(settings, wall))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"flex-sandbox-{port}", daemon=True
     )

@@ -6,8 +6,10 @@ in ``claims.py``, ``orders.py``, ``refunds.py`` and ``nonces.py``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -44,7 +46,7 @@ class Store:
         database: Database,
         owner: str,
         lease: float = 60.0,
-        owner_timeout: float = 5.0,
+        owner_timeout: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = database
@@ -116,6 +118,19 @@ class Store:
                 tx, self.owner, now, now + self._lease, now - self._owner_timeout, limit
             )
         )
+
+    @contextlib.asynccontextmanager
+    async def held(self, kind: str, key: str) -> AsyncIterator[None]:
+        """Work under a claim; if the work is cancelled (abandoned on revoke or shutdown), the
+        claim is released at once instead of blocking the next owner until its lease ends."""
+        try:
+            yield
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    self._db.run(lambda tx: claims.release(tx, kind, key, self.owner))
+                )
+            raise
 
     async def heartbeat(self) -> None:
         """Keep this worker's claims from being taken over."""
@@ -246,6 +261,6 @@ def open_database(url: str) -> Database:
     return database
 
 
-def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 5.0) -> Store:
+def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 15.0) -> Store:
     """A store for ``owner`` on the database at ``url``."""
     return Store(open_database(url), owner, lease, owner_timeout)

@@ -136,6 +136,15 @@ def take_due(
     return [DueJob(str(k), str(key), str(p), int(a), d) for k, key, p, a, d in rows]
 
 
+def release(tx: Tx, kind: str, key: str, owner: str) -> None:
+    """Give up an unfinished claim (its work was abandoned) so another owner may take it now."""
+    tx.execute(
+        "UPDATE claims SET lease_until = 0 WHERE kind = :kind AND key = :key "
+        "AND state = 'in_progress' AND owner = :owner",
+        {"kind": kind, "key": key, "owner": owner},
+    )
+
+
 def heartbeat(tx: Tx, owner: str, now: float) -> None:
     """Say ``owner`` is alive; claims of owners silent for too long can be taken over."""
     tx.execute(

@@ -5,12 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 import pytest
@@ -18,45 +14,16 @@ import pytest
 from consumer.sandbox.server import RunningSandbox
 from consumer.webhooks import signature
 from tests import flex_requests
+from tests.webhook_receiver import Receiver, serving
 
 FIELDS = {"Event", "TimeStamp", "EventData", "ExternalOrderId", "OrderId", "ConfirmationId",
           "IsTestMode", "IsResent"}  # fmt: skip
 
 
-@dataclass
-class Receiver:
-    """A merchant webhook endpoint on loopback that answers the statuses it is told to."""
-
-    url: str
-    statuses: list[int]
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver(url="", statuses=[])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with state.lock:
-                state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/flex"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving() as state:
+        yield state
 
 
 def _evaluate(sandbox: RunningSandbox, card: str) -> str:
@@ -85,8 +52,7 @@ def test_managed_mit_outcomes_arrive_signed_and_are_resent_after_a_500(
     sandbox.admin.wait_for(
         lambda ledger: sum(1 for d in ledger.webhooks if d.response_code == 200) == 2
     )
-    with receiver.lock:
-        deliveries = [(headers, body, json.loads(body)) for headers, body in receiver.received]
+    deliveries = [(headers, body, json.loads(body)) for headers, body in receiver.deliveries()]
 
     completed = [payload for _, _, payload in deliveries if payload["OrderId"] == rescued]
     expiries = [payload for _, _, payload in deliveries if payload["OrderId"] == expired]

@@ -127,3 +127,23 @@ async def test_refused_effect_is_reopened_under_a_new_generation(
     assert reopened.generation == 1
     # A plain takeover (no refusal in between) keeps the generation, so Flex dedupes it.
     assert (await b.claim("evaluate", "tx-9")).generation == 1
+
+
+async def test_abandoned_work_releases_its_claim_at_once(stores: tuple[Store, Store]) -> None:
+    a, b = stores
+    await a.claim("transmit", "tx-10")
+    started = asyncio.Event()
+
+    async def work() -> None:
+        async with a.held("transmit", "tx-10"):
+            started.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(work())
+    await started.wait()
+    assert (await b.claim("transmit", "tx-10")).state is ClaimState.BUSY
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Worker a is alive and its lease had 60 s to run, yet b may take over now.
+    assert (await b.claim("transmit", "tx-10")).state is ClaimState.RESUMED

@@ -81,8 +81,7 @@ async def test_a_rejection_echoing_the_bearer_token_is_scrubbed() -> None:
 
 async def test_log_records_hold_no_secret(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    # logs.configure (run in-process by CLI tests) quiets httpx; this test needs its lines.
-    caplog.set_level(logging.DEBUG, logger="httpx")
+    caplog.set_level(logging.DEBUG, logger="httpx")  # flexmit's log set-up quiets httpx
     h = harness()
     h.flex.script("/v1/tokenize", json_response(503, {}), json_response(200, {}))
     h.flex.script("/v1/evaluate", json_response(401, {}), json_response(200, {}))

@@ -101,6 +101,19 @@ async def test_eligible_decline_is_submitted_once_and_its_status_published(world
     assert (order.status, order.flex_order_id) == ("SUBMITTED", "flex-order-1")
 
 
+async def test_outcomes_are_reported_by_decline_code(world: World) -> None:
+    seen: list[tuple[str, str]] = []
+    handler = DeclinedHandler(
+        world.store, world.flex.client, world.published,
+        DeclinedPolicy(Rules(max_age=timedelta(hours=24)), WINDOW), lambda: world.now,
+        observe=lambda code, outcome: seen.append((code, outcome)),
+    )  # fmt: skip
+    evaluate_answers(world, SUBMITTED)
+    await handler.handle(factories.declined().model_dump_json().encode())
+    await handler.handle(factories.declined(is_mit=False).model_dump_json().encode())
+    assert seen == [("05", "submitted"), ("05", "not_eligible")]
+
+
 async def test_customer_initiated_decline_is_refused_without_calling_flex(world: World) -> None:
     declined = factories.declined(is_mit=False)
     assert await world.handler.handle(declined.model_dump_json().encode()) is Outcome.NOT_ELIGIBLE
