@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from consumer import events
-from tests.integration.test_flex_outcomes_become_one_status_event_per_transaction import (
+from tests.webhook_stack import (
     EXPIRES,
     RESCUED,
     declined,
