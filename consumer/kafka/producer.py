@@ -30,6 +30,7 @@ from typing import Any, Protocol, Self
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from consumer.errors import ConfigurationError, KafkaFatal, KafkaUnavailable
+from consumer.kafka.logging import LIBRDKAFKA
 from consumer.kafka.translate import from_error, from_exception
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,9 @@ class AsyncProducer:
         """Client errors by name (error_cb), for metrics and tests."""
         self.queue_full_waits = 0
         self._queue_full = asyncio.Lock()
-        full = DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error}
+        full = (
+            DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error, "logger": LIBRDKAFKA}
+        )
         try:
             self._client = client_factory(full)
         except KafkaException as exc:
