@@ -249,6 +249,15 @@ class GroupMember:
         self._hooks.run(name, hook)
 
     def _drop(self, partitions: Partitions) -> None:
+        # librdkafka keeps a partition's pause flag across revoke and re-assignment, while our
+        # view starts every assignment unpaused: resume now, while the partitions are still
+        # assigned, or one that comes back would stay paused for good (librdkafka#1849).
+        stale = partitions & self.paused
+        if stale:
+            try:
+                self._live().resume(wire.theirs(stale))
+            except KafkaException as exc:
+                self._count(kafka_error(exc), "resume")
         self._tracker.forget(partitions)
         self.assignment = self.assignment - partitions
         self.paused = self.paused - partitions
