@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-SYSTEM_PACKAGES := postgresql prometheus
+SYSTEM_PACKAGES := postgresql prometheus chromium chromium-driver openssl
 
 .PHONY: demo test lint typecheck unit integration setup system-packages kafka-jars schemas lock clean
 

@@ -23,6 +23,8 @@ Command = Callable[[argparse.Namespace], int]
 CONFIGURED_COMMANDS: dict[str, type[BaseSettings]] = {
     "worker": settings.WorkerCommandSettings,
     "sandbox": settings.SandboxCommandSettings,
+    "webhooks": settings.WebhookCommandSettings,
+    "checkout": settings.CheckoutCommandSettings,
     "dlq": settings.KafkaToolSettings,
     "refund": settings.KafkaToolSettings,
     "cancel": settings.KafkaToolSettings,
@@ -63,6 +65,18 @@ def _sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _checkout(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.checkout.server import check, serve
+
+    loaded = settings.load(settings.CheckoutCommandSettings)
+    check(loaded)
+    logs.configure(loaded.log.level, loaded.log.format)
+    print(f"Example checkout on http://{loaded.checkout.host}:{loaded.checkout.port}/", flush=True)
+    serve(loaded)
+    return EXIT_OK
+
+
 def _worker(args: argparse.Namespace) -> int:
     from consumer import logs
     from consumer.eventloop import run
@@ -73,22 +87,38 @@ def _worker(args: argparse.Namespace) -> int:
     return run(run_worker(loaded))
 
 
-def _demo(args: argparse.Namespace) -> int:
-    # Until the worker lands (issue 4), the demo proves the embedded stack comes up.
-    from consumer.devstack import kafka as local_kafka
-    from consumer.kafka.topics import ensure_topics
-    from consumer.settings import Topics
+def _webhooks(args: argparse.Namespace) -> int:
+    from consumer import logs
+    from consumer.eventloop import run
+    from consumer.webhooks.process import run_webhooks
 
-    broker = local_kafka.start()
-    try:
-        topics = Topics()
-        ensure_topics({"bootstrap.servers": broker.bootstrap_servers}, topics.model_dump().values())
-        print(f"local Kafka broker up at {broker.bootstrap_servers}")
-        print("topics: " + ", ".join(topics.model_dump().values()))
-    finally:
-        broker.stop()
-    print("broker stopped")
-    return EXIT_OK
+    loaded = settings.load(settings.WebhookCommandSettings)
+    logs.configure(loaded.log.level, loaded.log.format)
+    return run(run_webhooks(loaded))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from consumer.demo.run import DemoOptions, run
+
+    options = DemoOptions(
+        events=args.events, rate=args.rate, workers=args.workers, window=args.window,
+        rescue_rate=args.rescue_rate, fault_rate=args.fault_rate, seed=args.seed,
+        timeout=args.timeout, live=not args.plain,
+    )  # fmt: skip
+    console = Console()
+    console.print("Starting Kafka, the Flex sandbox, the webhook receiver and "
+                  f"{options.workers} workers...")  # fmt: skip
+    summary = run(options, console)
+    for line in summary.lines:
+        console.print(line)
+    problems = summary.mismatches()
+    for problem in problems:
+        console.print(f"[red]does not match the sandbox's ledger: {problem}[/red]")
+    if not summary.complete:
+        console.print(f"[red]not everything settled within {options.timeout:.0f} s[/red]")
+    return EXIT_OK if summary.complete and not problems else EXIT_FAILED
 
 
 def _dlq_replay(args: argparse.Namespace) -> int:
@@ -186,10 +216,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(run=_worker)
 
+    webhooks = commands.add_parser(
+        "webhooks", help="receive Flex's signed webhooks and publish order statuses"
+    )
+    webhooks.set_defaults(run=_webhooks)
+
     sandbox = commands.add_parser("sandbox", help="run the Flex API simulator (docs/sandbox.md)")
     sandbox.set_defaults(run=_sandbox)
 
-    demo = commands.add_parser("demo", help="run the product end to end on embedded defaults")
+    checkout = commands.add_parser(
+        "checkout", help="serve the example checkout page (SenseJS + tokenize; docs/checkout.md)"
+    )
+    checkout.set_defaults(run=_checkout)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the product end to end on embedded defaults",
+        description="Start a local Kafka broker, the Flex sandbox (time compressed), the "
+        "webhook receiver and workers; feed them subscription traffic; show progress; print "
+        "a summary checked against the sandbox's ledger; stop everything.",
+    )
+    demo.add_argument("--events", type=_positive, default=2000, help="records to produce")
+    demo.add_argument("--rate", type=float, default=400.0, help="records produced per second")
+    demo.add_argument("--workers", type=_positive, default=2, help="worker processes")
+    demo.add_argument(
+        "--window",
+        type=float,
+        default=20.0,
+        help="real seconds a 21-day rescue window takes (time compression)",
+    )
+    demo.add_argument(
+        "--rescue-rate",
+        type=float,
+        default=0.5,
+        help="share of submitted declines the sandbox rescues",
+    )
+    demo.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="share of Flex calls the sandbox answers 503 (retried, never lost)",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="seed of the generated traffic")
+    demo.add_argument("--timeout", type=float, default=300.0, help="give up after (seconds)")
+    demo.add_argument("--plain", action="store_true", help="no live table (for logs and CI)")
     demo.set_defaults(run=_demo)
 
     _add_dlq(commands)

@@ -27,6 +27,11 @@ class Probe(Protocol):
 
 def build_app(probe: Probe, registry: CollectorRegistry) -> Starlette:
     """GET /metrics, /healthz, /readyz."""
+    return Starlette(routes=routes(probe, registry))
+
+
+def routes(probe: Probe, registry: CollectorRegistry) -> list[Route]:
+    """The three routes, for an app that serves more (the webhook receiver)."""
 
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -37,13 +42,11 @@ def build_app(probe: Probe, registry: CollectorRegistry) -> Starlette:
     async def readyz(_: Request) -> Response:
         return _answer(*probe.ready())
 
-    return Starlette(
-        routes=[
-            Route("/metrics", metrics),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ]
-    )
+    return [
+        Route("/metrics", metrics),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
 
 
 def _answer(ok: bool, detail: str) -> Response:

@@ -10,15 +10,37 @@ from typing import Literal
 
 from consumer.events import looks_like_pan
 
-# 13-19 digits, optionally split by spaces or dashes: the shapes a card number takes in text.
-_PAN_CANDIDATE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# Runs of digit groups joined by single spaces or dashes: the shapes card numbers take in text.
+_DIGIT_RUN = re.compile(r"\d+(?:[ -]\d+)*")
+_MARK = "[REDACTED-PAN]"
 
 
 def redact(text: str) -> str:
-    """Replace anything that passes the Luhn check as a card number with a marker."""
-    return _PAN_CANDIDATE.sub(
-        lambda match: "[REDACTED-PAN]" if looks_like_pan(match.group()) else match.group(), text
-    )
+    """Replace every card number (13-19 digits passing Luhn, whole groups of a run) by a mark."""
+    return _DIGIT_RUN.sub(_scrub_run, text)
+
+
+def _scrub_run(match: re.Match[str]) -> str:
+    parts = re.split(r"([ -])", match.group())
+    groups, separators = parts[0::2], parts[1::2]
+    hidden = [False] * len(groups)
+    for first in range(len(groups)):
+        digits = ""
+        for last in range(first, len(groups)):
+            digits += groups[last]
+            if len(digits) > 19:
+                break
+            if looks_like_pan(digits):
+                hidden[first : last + 1] = [True] * (last - first + 1)
+    if not any(hidden):
+        return match.group()
+    out = []
+    for index, group in enumerate(groups):
+        if not (hidden[index] and index > 0 and hidden[index - 1]):
+            if index > 0:
+                out.append(separators[index - 1])
+            out.append(_MARK if hidden[index] else group)
+    return "".join(out)
 
 
 class TextFormatter(logging.Formatter):

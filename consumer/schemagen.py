@@ -1,4 +1,4 @@
-"""Render ``schemas/`` (JSON Schema per payload, one AsyncAPI document) from ``events.py``."""
+"""Render ``schemas/``: JSON Schemas and AsyncAPI from ``events.py``, the receiver's OpenAPI."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from consumer import events
 from consumer.settings import Topics
+from consumer.webhooks import openapi
 
 _PAYLOADS: dict[str, Any] = {
     "PaymentApproved": events.PaymentApproved,
@@ -150,6 +151,7 @@ def render() -> dict[str, str]:
         for name, payload in _PAYLOADS.items()
     }
     files["asyncapi.json"] = _dump(asyncapi(Topics()))
+    files["webhooks.openapi.json"] = _dump(openapi.document())
     return files
 
 

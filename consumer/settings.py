@@ -6,6 +6,8 @@ command reads only the sections it needs, so ``flexmit sandbox`` never asks for 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -140,6 +143,9 @@ class WorkerSettings(Section):
     rescue_window: timedelta = timedelta(days=21)
     drain_timeout: timedelta = timedelta(seconds=20)
     claim_lease: timedelta = timedelta(seconds=60)
+    # A worker silent this long (no store heartbeat) is presumed dead: its claims move on.
+    # Heartbeats come every second; the margin absorbs an event loop starved by load.
+    owner_timeout: timedelta = timedelta(seconds=15)
     # Work Flex could not take is parked in the store and retried after an exponential delay.
     retry_base: timedelta = timedelta(seconds=15)
     retry_cap: timedelta = timedelta(minutes=15)
@@ -244,6 +250,85 @@ class SandboxSettings(Section):
 # --- end of sandbox settings --------------------------------------------------------------------
 
 
+# --- Webhook receiver (`flexmit webhooks`) -------------------------------------------------------
+
+
+class WebhookSettings(Section):
+    """The webhook receiver: where it listens, which keys sign, what it accepts, what it chases."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - Flex (or the ingress) connects from outside
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    # A JSON list of the base64 subscriber keys from the Flex portal; two during a rotation.
+    subscriber_keys: Annotated[list[SecretStr], Field(min_length=1)]
+    # The host name Flex signs: that of the URL registered in the portal. Unset, the request's
+    # Host header (without port) is used, which is right unless a proxy rewrites it.
+    public_host: str | None = None
+    # x-fc-signature (HMAC of the raw body) must be present; the vendor sample sends it, but
+    # the contract cannot promise production still does: false accepts its absence.
+    require_body_signature: bool = True
+    # How far x-fc-date may be from our clock; nonces are remembered twice as long.
+    clock_skew: Seconds = timedelta(minutes=5)
+    max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 256 * 1024
+    # Serve HTTPS with this certificate chain and key; unset, plain HTTP behind a TLS proxy.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # Orders still SUBMITTED this long after their expiry are looked up with GET /orders/{id}.
+    reconcile_interval: Annotated[Seconds, Field(gt=timedelta(0))] = timedelta(minutes=1)
+    reconcile_grace: Seconds = timedelta(hours=1)
+    reconcile_batch: Annotated[int, Field(ge=1, le=10_000)] = 100
+
+    @field_validator("subscriber_keys")
+    @classmethod
+    def _base64_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for number, key in enumerate(keys, start=1):
+            try:
+                decoded = base64.b64decode(key.get_secret_value(), validate=True)
+            except (binascii.Error, ValueError):
+                decoded = b""
+            if not decoded:
+                # The message names the position only: the value is a secret.
+                raise ValueError(f"key number {number} is not valid base64")
+        return keys
+
+    @field_validator("public_host")
+    @classmethod
+    def _bare_host(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or not value.strip()):
+            raise ValueError("must be a bare host name, e.g. webhooks.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> WebhookSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        """Whether the receiver serves HTTPS itself."""
+        return self.tls_cert_file is not None
+
+
+# --- end of webhook settings --------------------------------------------------------------------
+
+
+class CheckoutSettings(Section):
+    """The example checkout (``flexmit checkout``): its page, and the PSP it pretends to call."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8710
+    # The SenseJS loader's target: the sandbox's stand-in; https://sensejs.flexfactor.io/widget.js
+    # in production.
+    sensejs_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8700/sensejs/widget.js")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    # How long the page waits for a sense key before it submits without one.
+    sense_key_wait: Seconds = timedelta(seconds=3)
+    # The simulated PSP: its answer time, and the cents that decline an amount (code 51).
+    psp_latency: Seconds = timedelta(milliseconds=50)
+    psp_decline_cents: Annotated[str, Field(pattern=r"^[0-9]{2}$")] | None = "51"
+    access_log: bool = False
+
+
 def _env_config() -> SettingsConfigDict:
     return SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -276,6 +361,29 @@ class SandboxCommandSettings(CommonSettings):
     """Everything ``flexmit sandbox`` reads."""
 
     sandbox: SandboxSettings = SandboxSettings()
+
+
+class WebhookCommandSettings(BaseSettings):
+    """Everything ``flexmit webhooks`` reads; its metrics are served on the webhook port."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    store: StoreSettings = StoreSettings()
+    flex: FlexSettings  # the reconciler asks Flex about orders whose webhook never came
+    webhooks: WebhookSettings
+
+
+class CheckoutCommandSettings(BaseSettings):
+    """Everything ``flexmit checkout`` reads."""
+
+    model_config = _env_config()
+
+    log: LogSettings = LogSettings()
+    checkout: CheckoutSettings = CheckoutSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    flex: FlexSettings
 
 
 class KafkaToolSettings(BaseSettings):

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from consumer import health
-from consumer.errors import KafkaFatal, TransientError
+from consumer.errors import KafkaFatal, KafkaUnavailable, TransientError
 from consumer.flex import FlexClient
 from consumer.kafka.consumer import AsyncConsumer
 from consumer.kafka.dead_letter import DeadLetterWriter
@@ -50,7 +50,9 @@ async def run_worker(settings: WorkerCommandSettings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-    store = open_store(settings.store.url, owner, settings.worker.claim_lease.total_seconds())
+    rules = settings.worker
+    store = open_store(settings.store.url, owner, rules.claim_lease.total_seconds(),
+                       rules.owner_timeout.total_seconds())  # fmt: skip
     try:
         return await _serve(settings, store, stop)
     finally:
@@ -114,6 +116,10 @@ async def _run_loop(worker: Worker, consumer: AsyncConsumer, stop: asyncio.Event
         await worker.run(consumer, stop)
     except KafkaFatal:
         log.exception("fatal Kafka error; stopping")
+        return EXIT_FAILED
+    except KafkaUnavailable:
+        # Finished work whose offsets did not get committed is redelivered and deduplicated.
+        log.exception("leaving the group failed; uncommitted work will be redelivered")
         return EXIT_FAILED
     if worker.broken:
         log.error("a handler failed unexpectedly; stopping so the records are redelivered")

@@ -1,7 +1,8 @@
-"""Real worker processes against the real broker, the real sandbox and a real store.
+"""Real worker and receiver processes against the real broker, the real sandbox, a real store.
 
 A ``Stack`` owns one test's topics (unique names), consumer group, store and sandbox, starts
-``flexmit worker`` processes with the matching environment, produces input and reads output.
+``flexmit worker`` and ``flexmit webhooks`` processes with the matching environment, produces
+input and reads output.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
+from confluent_kafka.admin import AdminClient
 from pydantic import BaseModel
 
+from consumer.devstack.ports import wait_for_port
 from consumer.kafka.topics import ensure_topics
 from consumer.sandbox.server import RunningSandbox
 from consumer.settings import Topics
@@ -79,6 +82,7 @@ class Stack:
     directory: Path
     topics: Topics = field(init=False)
     workers: list[WorkerProcess] = field(default_factory=list)
+    receivers: list[WorkerProcess] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.topics = Topics(**{k: f"{v}-{self.name}" for k, v in Topics().model_dump().items()})
@@ -114,21 +118,56 @@ class Stack:
 
     def start_worker(self, **extra: str) -> WorkerProcess:
         """Start one more ``flexmit worker`` in the group."""
-        log = self.directory / f"worker-{len(self.workers)}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXMIT_")}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "consumer", "worker"],
-            env=env | self.environment(**extra),
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        worker = WorkerProcess(process, log)
+        worker = self._spawn("worker", f"worker-{len(self.workers)}", self.environment(**extra))
         self.workers.append(worker)
         return worker
 
+    def start_receiver(self, port: int, **extra: str) -> WorkerProcess:
+        """Start ``flexmit webhooks`` on loopback ``port``, accepting the sandbox's key.
+
+        Returns once the port accepts connections; ``extra`` overrides any variable.
+        """
+        receiver_env = {
+            "FLEXMIT_WEBHOOKS__HOST": "127.0.0.1",
+            "FLEXMIT_WEBHOOKS__PORT": str(port),
+            "FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS": json.dumps([self.sandbox.webhook_key]),
+        }
+        name = f"receiver-{len(self.receivers)}"
+        receiver = self._spawn("webhooks", name, self.environment(**(receiver_env | extra)))
+        self.receivers.append(receiver)
+        alive = receiver.process.poll
+        try:
+            wait_for_port("127.0.0.1", port, time.monotonic() + 30, lambda: alive() is None)
+        except TimeoutError:
+            raise AssertionError(f"the receiver did not start:\n{receiver.output()}") from None
+        return receiver
+
+    def _spawn(self, command: str, name: str, environment: dict[str, str]) -> WorkerProcess:
+        log = self.directory / f"{name}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXMIT_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "consumer", command],
+            env=env | environment,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        return WorkerProcess(process, log)
+
+    def wait_for_members(self, count: int, within: float = 60.0) -> None:
+        """Wait until ``count`` workers share every partition (no rebalance pending)."""
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        total = PARTITIONS * 3  # the workers read approved, declined and commands
+
+        def settled() -> bool:
+            group = admin.describe_consumer_groups([self.group])[self.group].result(10)
+            assigned = sum(len(m.assignment.topic_partitions) for m in group.members)
+            return len(group.members) == count and assigned == total
+
+        self.wait_until(settled, within, f"{count} workers sharing all partitions")
+
     def stop_all(self) -> None:
-        """Terminate every worker still running (kill those that do not stop)."""
-        for worker in self.workers:
+        """Terminate every process still running (kill those that do not stop)."""
+        for worker in self.workers + self.receivers:
             if worker.process.poll() is None:
                 try:
                     worker.terminate(30)
@@ -206,7 +245,7 @@ class Stack:
         deadline = time.monotonic() + within
         while not condition():
             if time.monotonic() > deadline:
-                logs = "\n".join(w.output()[-3000:] for w in self.workers)
+                logs = "\n".join(w.output()[-3000:] for w in self.workers + self.receivers)
                 raise AssertionError(f"timed out waiting for {what}\n{explain()}\n{logs}")
             time.sleep(0.25)
 

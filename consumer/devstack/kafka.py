@@ -50,7 +50,7 @@ class BrokerError(RuntimeError):
     """The local broker could not be fetched, started or stopped."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunningBroker:
     """A broker this module started: where it listens and how to stop it."""
 
@@ -62,6 +62,14 @@ class RunningBroker:
         """Stop the broker (SIGTERM, then SIGKILL after ``timeout``) and delete its data."""
         _terminate(self.pid, timeout)
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def outage(self, downtime: float) -> None:
+        """Stop the broker, keep its data, stay down ``downtime`` seconds, start it again."""
+        _terminate(self.pid, 30.0)
+        time.sleep(downtime)
+        process = _run(self.run_dir, self.run_dir.parent / "lib")
+        self.pid = process.pid
+        _wait_until_serving(self, process)
 
 
 def fetch(home: Path = DEFAULT_HOME) -> Path:
@@ -129,15 +137,19 @@ def _launch(
     properties.write_text(_server_properties(run_dir, port, controller_port, partitions))
     log4j = run_dir / "log4j2.properties"
     log4j.write_text(_LOG4J2.format(log=run_dir / "broker.log"))
-    java = _java(lib, log4j)
     _run_checked(
         "formatting KRaft storage",
-        [*java, "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
+        [*_java(lib, log4j), "kafka.tools.StorageTool", "format", "-t", _cluster_id(),
          "-c", str(properties), "--standalone"],
     )  # fmt: skip
-    with (run_dir / "stdout.log").open("wb") as out:
+    return _run(run_dir, lib)
+
+
+def _run(run_dir: Path, lib: Path) -> subprocess.Popen[bytes]:
+    java = _java(lib, run_dir / "log4j2.properties")
+    with (run_dir / "stdout.log").open("ab") as out:
         return subprocess.Popen(  # noqa: S603
-            [*java, "-Xms256m", "-Xmx1g", "kafka.Kafka", str(properties)],
+            [*java, "-Xms256m", "-Xmx1g", "kafka.Kafka", str(run_dir / "server.properties")],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -22,6 +22,7 @@ from confluent_kafka import TopicPartition as KafkaTopicPartition
 from consumer.errors import ConfigurationError
 from consumer.kafka import wire
 from consumer.kafka.client import ConsumerClient
+from consumer.kafka.logging import LIBRDKAFKA
 from consumer.kafka.offsets import OffsetTracker
 from consumer.kafka.rebalance import HookRunner, Partitions, RebalanceListener
 from consumer.kafka.records import Record, TopicPartition
@@ -82,7 +83,7 @@ class GroupMember:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Create the client and subscribe; hooks will run on ``loop``."""
         self._hooks = HookRunner(loop, self._hook_deadline)
-        callbacks = {"error_cb": self._on_error, "on_commit": self._on_commit}
+        callbacks = {"error_cb": self._on_error, "on_commit": self._on_commit, "logger": LIBRDKAFKA}
         try:
             client = self._factory(self._config | callbacks)
             client.subscribe(

@@ -31,6 +31,7 @@ from typing import Any, Protocol, Self
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from consumer.errors import ConfigurationError, KafkaFatal, KafkaUnavailable
+from consumer.kafka.logging import LIBRDKAFKA
 from consumer.kafka.translate import from_error, from_exception
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ class AsyncProducer:
         self.queue_full_waits = 0
         self._queue_full = asyncio.Lock()
         self._reported: list[tuple[asyncio.Future[Delivered], Delivered | Exception]] = []
-        full = DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error}
+        full = (
+            DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error, "logger": LIBRDKAFKA}
+        )
         try:
             self._client = client_factory(full)
         except KafkaException as exc:

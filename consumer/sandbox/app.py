@@ -17,6 +17,7 @@ from consumer.sandbox.admin import Admin
 from consumer.sandbox.api import Api
 from consumer.sandbox.middleware import SandboxMiddleware
 from consumer.sandbox.problems import Problem, render
+from consumer.sandbox.sensejs import SenseJs
 from consumer.sandbox.simulator import Simulator
 from consumer.settings import SandboxSettings
 
@@ -50,7 +51,7 @@ def build_app(
             await simulator.stop()
 
     app = Starlette(
-        routes=[*Api(simulator).routes(), *Admin(simulator).routes()],
+        routes=[*Api(simulator).routes(), *SenseJs(simulator).routes(), *Admin(simulator).routes()],
         middleware=[Middleware(SandboxMiddleware, simulator=simulator)],
         exception_handlers={Problem: _problem, HTTPException: _http_error},
         lifespan=lifespan,

@@ -2,7 +2,8 @@
 
 It counts every call and keeps every effect, keyed the way exactly-once is judged: calls per
 endpoint, evaluations per merchant orderId and per idempotencyKey, transmits per transaction id,
-refunds and cancels per order, every order with its history, every webhook delivery attempt.
+refunds and cancels per order, every order with its history, every webhook delivery attempt,
+every card vaulted (by token) and every sense key the stand-in SenseJS issued.
 Recording is a few dict operations per request; rendering the JSON is the only O(n) step.
 """
 
@@ -96,6 +97,27 @@ class Delivery(Record):
     at: datetime
 
 
+class SenseSession(Record):
+    """A sense key the stand-in SenseJS issued, the signals it came with, and its later uses."""
+
+    mid: str
+    site_id: str
+    issued_at: datetime
+    origin: str | None = None
+    signals: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    tokenizations: int = 0
+
+
+class VaultEntry(Record):
+    """A card /tokenize vaulted, as the vault keeps it (never the number or the CVV)."""
+
+    bin: str
+    last4: str
+    month: int
+    year: int
+    sense_key: str | None = None
+
+
 class Ledger(Record):
     """Everything the sandbox saw and did since start or the last reset."""
 
@@ -109,6 +131,8 @@ class Ledger(Record):
     webhooks: list[Delivery] = Field(default_factory=list)
     tokens_issued: int = 0
     cards_tokenized: int = 0
+    vaulted_cards: dict[str, VaultEntry] = Field(default_factory=dict)
+    sense_keys: dict[str, SenseSession] = Field(default_factory=dict)
 
     def count_call(self, endpoint: str, status: int) -> None:
         """Count one answered call."""

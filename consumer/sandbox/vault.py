@@ -13,6 +13,7 @@ from typing import Any
 from consumer.sandbox.bodies import CreditCard, TokenizeRequest
 from consumer.sandbox.clock import iso
 from consumer.sandbox.envelope import envelope
+from consumer.sandbox.ledger import VaultEntry
 from consumer.sandbox.state import State, VaultedCard
 
 _BRANDS = (
@@ -43,6 +44,7 @@ def tokenize(state: State, request: TokenizeRequest, now: datetime) -> dict[str,
         holder_name=f"{card.first_name} {card.last_name}",
     )
     state.ledger.cards_tokenized += 1
+    _record(state, token, request.payment_method.sense_key)
     method = _payment_method(token, card, digits, request.payment_method.email, iso(now))
     transaction = {
         "succeeded": True,
@@ -57,6 +59,17 @@ def tokenize(state: State, request: TokenizeRequest, now: datetime) -> dict[str,
         "payment_method": method,
     }
     return envelope({"transaction": transaction, "cardBinInfo": None})
+
+
+def _record(state: State, token: str, sense_key: str | None) -> None:
+    card = state.vault[token]
+    state.ledger.vaulted_cards[token] = VaultEntry(
+        bin=card.bin, last4=card.last4, month=card.month, year=card.year, sense_key=sense_key
+    )
+    # Any string is accepted as a sense key (§10.1); the ones our widget issued are counted.
+    session = state.ledger.sense_keys.get(sense_key or "")
+    if session is not None:
+        session.tokenizations += 1
 
 
 def _payment_method(

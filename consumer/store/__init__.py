@@ -1,7 +1,7 @@
 """The store: idempotency claims and order state, on SQLite (default) or PostgreSQL.
 
 Every method is one transaction (batched with others by ``Database``); the units it runs are
-in ``claims.py``, ``orders.py`` and ``refunds.py``.
+in ``claims.py``, ``orders.py``, ``refunds.py`` and ``nonces.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from consumer import lifecycle
 from consumer.events import OrderStatus, OrderStatusChanged
-from consumer.store import claims, orders, refunds, schema
+from consumer.store import claims, nonces, orders, refunds, schema
 from consumer.store.claims import Claim, ClaimLost, ClaimState, DueJob
 from consumer.store.database import Database, Tx
 from consumer.store.orders import Applied, Order, Receipt, WebhookResult
@@ -46,7 +46,7 @@ class Store:
         database: Database,
         owner: str,
         lease: float = 60.0,
-        owner_timeout: float = 5.0,
+        owner_timeout: float = 15.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = database
@@ -155,12 +155,40 @@ class Store:
         flex_event: str,
         build: Callable[[Order], OrderStatusChanged | None],
     ) -> WebhookResult:
-        """Apply a Flex notification once per (order, event)."""
-        return await self._db.run(
-            lambda tx: orders.apply_webhook(
-                tx, flex_order_id, merchant_order_id, flex_event, build, self._clock()
+        """Apply a Flex notification once per (order, event).
+
+        ``build`` sees our refunds still in flight as refunded: Flex may announce a refund
+        before the worker that asked for it has settled it.
+        """
+
+        def unit(tx: Tx) -> WebhookResult:
+            def seen(order: Order) -> OrderStatusChanged | None:
+                return build(refunds.with_pending(tx, order))
+
+            return orders.apply_webhook(
+                tx, flex_order_id, merchant_order_id, flex_event, seen, self._clock()
             )
-        )
+
+        return await self._db.run(unit)
+
+    async def find_order(
+        self, flex_order_id: str | None, merchant_order_id: str | None
+    ) -> Order | None:
+        """The order Flex calls ``flex_order_id``, else the latest for the merchant's order id."""
+        return await self._db.run(lambda tx: orders.find(tx, flex_order_id, merchant_order_id))
+
+    async def remember_nonce(self, nonce: str) -> bool:
+        """Record a webhook nonce; False when it was seen before (a replay)."""
+        return await self._db.run(lambda tx: nonces.remember(tx, nonce, self._clock()))
+
+    async def forget_nonce(self, nonce: str) -> None:
+        """Forget a nonce whose request was not processed, so that a resend may carry it."""
+        await self._db.run(lambda tx: nonces.forget(tx, nonce))
+
+    async def prune_nonces(self, older_than: float) -> int:
+        """Delete nonces seen more than ``older_than`` seconds ago."""
+        before = self._clock() - older_than
+        return await self._db.run(lambda tx: nonces.prune(tx, before))
 
     async def reserve_refund(
         self, transaction_id: str, command_id: str, amount_minor: int | None
@@ -183,10 +211,19 @@ class Store:
 
         return await self._db.run(unit)
 
-    async def overdue(self, status: OrderStatus, grace: float, limit: int) -> list[Order]:
-        """Orders still in ``status`` ``grace`` seconds after their expiry."""
+    async def overdue(
+        self,
+        status: OrderStatus,
+        grace: float,
+        limit: int,
+        after: tuple[float, str] | None = None,
+    ) -> list[Order]:
+        """Orders still in ``status`` ``grace`` seconds after their expiry, a page at a time.
+
+        Pass the (expires_at, transaction_id) of the last order of a page to get the next one.
+        """
         before = self._clock() - grace
-        return await self._db.run(lambda tx: orders.overdue(tx, status, before, limit))
+        return await self._db.run(lambda tx: orders.overdue(tx, status, before, limit, after))
 
     async def count_held_by_flex(self) -> int:
         """Orders Flex still holds (for the pending-orders gauge)."""
@@ -224,6 +261,6 @@ def open_database(url: str) -> Database:
     return database
 
 
-def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 5.0) -> Store:
+def open_store(url: str, owner: str, lease: float = 60.0, owner_timeout: float = 15.0) -> Store:
     """A store for ``owner`` on the database at ``url``."""
     return Store(open_database(url), owner, lease, owner_timeout)

@@ -210,13 +210,25 @@ def apply_webhook(
     return result
 
 
-def overdue(tx: Tx, status: OrderStatus, expired_before: float, limit: int) -> list[Order]:
-    """Orders still in ``status`` whose expiry passed before ``expired_before``."""
+def overdue(
+    tx: Tx,
+    status: OrderStatus,
+    expired_before: float,
+    limit: int,
+    after: tuple[float, str] | None = None,
+) -> list[Order]:
+    """Orders still in ``status`` whose expiry passed before ``expired_before``, by expiry.
+
+    ``after`` (expiry, transaction id) of the last order of a previous page continues there.
+    """
+    since, last = after if after is not None else (float("-inf"), "")
     rows = tx.all(
         f"SELECT {_COLUMNS} FROM orders WHERE status = :status AND expires_at < :before "
-        "ORDER BY expires_at LIMIT :limit",
-        {"status": status.value, "before": expired_before, "limit": limit},
-    )
+        "AND (expires_at > :since OR (expires_at = :since AND transaction_id > :last)) "
+        "ORDER BY expires_at, transaction_id LIMIT :limit",
+        {"status": status.value, "before": expired_before, "limit": limit, "since": since,
+         "last": last},
+    )  # fmt: skip
     return [_order(row) for row in rows]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from consumer import lifecycle
 from consumer.events import OrderStatus
@@ -65,6 +65,12 @@ def settle(tx: Tx, command_id: str, succeeded: bool, now: float) -> int:
         )
     order = orders.get(tx, transaction_id)
     return order.refunded_minor if order else 0
+
+
+def with_pending(tx: Tx, order: orders.Order) -> orders.Order:
+    """``order`` with the refunds reserved but not yet settled counted as refunded."""
+    pending = _pending(tx, order.transaction_id)
+    return replace(order, refunded_minor=order.refunded_minor + pending) if pending else order
 
 
 def _pending(tx: Tx, transaction_id: str) -> int:

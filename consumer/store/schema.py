@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS webhook_receipts (
     PRIMARY KEY (flex_order_id, flex_event)
 );
 
+-- Nonces of verified webhooks, kept for twice the clock-skew window to refuse replays.
+CREATE TABLE IF NOT EXISTS webhook_nonces (
+    nonce   TEXT PRIMARY KEY,
+    seen_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_nonces_by_age ON webhook_nonces (seen_at);
+
 CREATE TABLE IF NOT EXISTS refunds (
     command_id     TEXT PRIMARY KEY,
     transaction_id TEXT NOT NULL,

@@ -34,7 +34,8 @@ SIGNATURE = "x-fc-signature"
 SIGNED_HEADERS = "x-fc-nonce;x-fc-date;host;x-fc-content-sha512"
 _SCHEME = f"HMAC-SHA512 SignedHeaders={SIGNED_HEADERS}&Signature="
 
-Reason = Literal["missing_header", "malformed", "stale", "content_hash", "signature"]
+# "replayed" is raised by authenticity.py: a valid signature whose nonce was used before.
+Reason = Literal["missing_header", "malformed", "stale", "content_hash", "signature", "replayed"]
 
 
 class InvalidSignature(PermanentError):
@@ -114,6 +115,9 @@ def verify(
     lowered = {name.lower(): value for name, value in headers.items()}
     if any(name not in lowered for name in (DATE, NONCE, CONTENT_SHA512, AUTHORIZATION)):
         raise InvalidSignature("missing_header")
+    if not all(value.isascii() for value in lowered.values()):
+        # Every signed header is base64, hex or an HTTP date; compare_digest refuses the rest.
+        raise InvalidSignature("malformed")
     if now is not None:
         _check_fresh(lowered[DATE], now, tolerance)
     # The hash header is public information, but a mismatch means the body was altered.

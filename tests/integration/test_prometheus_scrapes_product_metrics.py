@@ -1,71 +1,59 @@
-"""A real Prometheus server scrapes flexmit_ metrics from our targets and serves them back."""
+"""A real Prometheus server scrapes a running worker and webhook receiver and serves their metrics.
+
+The worker submits declines to the sandbox, the sandbox posts signed webhooks to the receiver,
+and Prometheus (the Debian binary) scrapes both processes' /metrics every second; the product
+metrics are read back through Prometheus's HTTP API.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
-from prometheus_client import start_http_server
 
 from consumer.devstack import prometheus
-from consumer.devstack.prometheus import RunningPrometheus
-from consumer.metrics import Metrics
+from consumer.devstack.ports import free_port
+from tests.webhook_stack import (
+    RESCUED,
+    declined,
+    deliveries_settled,
+    webhook_stack,
+)
+from tests.worker_harness import Stack
 
 
-@pytest.fixture(scope="module")
-def stand_in_worker() -> Iterator[str]:
-    """host:port serving the product's metrics registry, as the worker's endpoint does."""
-    metrics = Metrics()
-    for _ in range(3):
-        metrics.consumed("payment-declined")
-    metrics.in_flight(records=5, paused_partitions=2, oldest_age=1.5)
-    server, thread = start_http_server(0, "127.0.0.1", metrics.registry)
-    try:
-        yield f"127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def scrape_targets(stand_in_worker: str) -> dict[str, list[str]]:
-    """Prometheus jobs and their targets, named as in deploy/prometheus/prometheus.yml."""
-    # TODO(lead): point "flexmit-worker" at a running `flexmit worker` and add
-    # "flexmit-webhooks" for the receiver once both commands exist.
-    return {"flexmit-worker": [stand_in_worker]}
-
-
-@pytest.fixture(scope="module")
-def prometheus_server(scrape_targets: dict[str, list[str]]) -> Iterator[RunningPrometheus]:
-    """A Prometheus server scraping ``scrape_targets`` every second, shared by this module."""
-    # Shared because Prometheus takes about five seconds to hand new targets to its scraper.
-    with prometheus.start(scrape_targets) as server:
-        yield server
-
-
-def test_counter_is_read_back_with_its_labels(prometheus_server: RunningPrometheus) -> None:
-    samples = prometheus_server.wait_for("flexmit_records_consumed_total")
-    assert [(s.metric["job"], s.metric["topic"], s.value) for s in samples] == [
-        ("flexmit-worker", "payment-declined", 3.0)
-    ]
-
-
-def test_gauge_is_read_back(prometheus_server: RunningPrometheus) -> None:
-    samples = prometheus_server.wait_for('flexmit_paused_partitions{job="flexmit-worker"}')
-    assert [s.value for s in samples] == [2.0]
-
-
-def test_every_target_is_up(
-    prometheus_server: RunningPrometheus, scrape_targets: dict[str, list[str]]
+def test_worker_and_receiver_metrics_reach_prometheus(
+    stack_factory: Callable[..., Stack],
 ) -> None:
-    expected = {(job, target) for job, targets in scrape_targets.items() for target in targets}
-    prometheus_server.wait_for(f"count(up) == {len(expected)}")
-    up = prometheus_server.query("up")
-    assert {(s.metric["job"], s.metric["instance"]) for s in up} == expected
-    assert {s.value for s in up} == {1.0}
+    stack, receiver_port = webhook_stack(stack_factory)
+    worker_port = free_port()
+    stack.start_receiver(receiver_port)
+    stack.start_worker(FLEXMIT_METRICS__HOST="127.0.0.1", FLEXMIT_METRICS__PORT=str(worker_port))
+    stack.produce(stack.topics.declined, [declined(RESCUED) for _ in range(5)])
+    stack.wait_until(deliveries_settled(stack, 5), 45, "every webhook acknowledged")
+
+    targets = {
+        "flexmit-worker": [f"127.0.0.1:{worker_port}"],
+        "flexmit-webhooks": [f"127.0.0.1:{receiver_port}"],
+    }
+    with prometheus.start(targets) as server:
+        handled = server.wait_for(
+            'flexmit_records_handled_total{job="flexmit-worker",outcome="submitted"} >= 5'
+        )
+        assert [s.metric["topic"] for s in handled] == [stack.topics.declined]
+        calls = server.wait_for('flexmit_flex_requests_total{endpoint="evaluate",status="200"}')
+        assert calls[0].value == pytest.approx(5)
+        published = server.wait_for(
+            'flexmit_webhooks_received_total{job="flexmit-webhooks",event="order.completed",'
+            'result="published"}'
+        )
+        assert published[0].value == pytest.approx(5)
+        server.wait_for("count(up == 1) == 2")
 
 
-def test_a_bad_query_is_reported_not_swallowed(prometheus_server: RunningPrometheus) -> None:
-    with pytest.raises(prometheus.PrometheusError, match="query 'rate\\(' failed"):
-        prometheus_server.query("rate(")
+def test_a_bad_query_is_reported_not_swallowed() -> None:
+    with (
+        prometheus.start({}) as server,
+        pytest.raises(prometheus.PrometheusError, match="query 'rate\\(' failed"),
+    ):
+        server.query("rate(")

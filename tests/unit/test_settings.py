@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -81,3 +82,53 @@ def test_secrets_never_reach_output_or_repr(capsys: pytest.CaptureFixture[str]) 
     loaded = settings.load(settings.WorkerCommandSettings)
     assert "very-secret-value" not in repr(loaded)
     assert "very-secret-value" not in str(loaded)
+
+
+WEBHOOK_KEYS = '["c3Vic2NyaWJlci1rZXktb25l", "c3Vic2NyaWJlci1rZXktdHdv"]'
+
+
+@pytest.mark.usefixtures("required_env")
+def test_webhook_settings_read_the_keys_as_a_json_list_and_hide_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS", WEBHOOK_KEYS)
+    monkeypatch.setenv("FLEXMIT_WEBHOOKS__CLOCK_SKEW", "120")
+    loaded = settings.load(settings.WebhookCommandSettings)
+    hooks = loaded.webhooks
+    assert [key.get_secret_value() for key in hooks.subscriber_keys] == json.loads(WEBHOOK_KEYS)
+    assert (hooks.port, hooks.clock_skew, hooks.public_host, hooks.tls) == (
+        8080, timedelta(minutes=2), None, False,
+    )  # fmt: skip
+    assert cli.main(["config", "webhooks"]) == cli.EXIT_OK
+    printed = capsys.readouterr().out
+    assert "FLEXMIT_WEBHOOKS__PORT=8080" in printed
+    assert "c3Vic2NyaWJlci1rZXk" not in printed + repr(loaded)
+
+
+@pytest.mark.usefixtures("required_env")
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS", '["c2VjcmV0", "not base64!"]',
+         "key number 2 is not valid base64"),
+        ("FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS", "[]", "at least 1 item"),
+        ("FLEXMIT_WEBHOOKS__PUBLIC_HOST", "https://hooks.example.com/", "bare host name"),
+        ("FLEXMIT_WEBHOOKS__TLS_CERT_FILE", "/etc/tls/tls.crt", "both TLS_CERT_FILE and"),
+        ("FLEXMIT_WEBHOOKS__RECONCILE_INTERVAL", "0", "greater than"),
+    ],
+)  # fmt: skip
+def test_wrong_webhook_values_name_the_variable_but_never_the_key(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv("FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS", WEBHOOK_KEYS)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        settings.load(settings.WebhookCommandSettings)
+    assert "FLEXMIT_WEBHOOKS" in str(caught.value)
+    assert "not base64!" not in str(caught.value)
+
+
+def test_the_receiver_needs_its_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS", raising=False)
+    with pytest.raises(ConfigurationError, match="FLEXMIT_WEBHOOKS__SUBSCRIBER_KEYS"):
+        settings.load(settings.WebhookCommandSettings)

@@ -86,13 +86,19 @@ def test_sandbox_signs_webhooks_with_a_key_the_receiver_accepts() -> None:
     assert sandbox["FLEXMIT_SANDBOX__WEBHOOK_KEY"] in accepted
     port = receiver["FLEXMIT_WEBHOOKS__PORT"]
     assert sandbox["FLEXMIT_SANDBOX__WEBHOOK_URL"] == f"http://webhooks:{port}/webhooks/flex"
+    # The receiver checks the signature against the host name the simulator signs.
+    signed = sandbox.get("FLEXMIT_SANDBOX__WEBHOOK_HOST", "webhooks")
+    assert receiver.get("FLEXMIT_WEBHOOKS__PUBLIC_HOST", "webhooks") == signed
     worker = compose_environment(_service("worker"))
     assert (
         worker["FLEXMIT_FLEX__BASE_URL"] == f"http://sandbox:{sandbox['FLEXMIT_SANDBOX__PORT']}/v1/"
     )
-    # The simulator answers 403 to any other merchant and 400 to other credentials.
-    for name in ("MID", "SITE_ID", "APP_KEY", "APP_SECRET"):
-        assert sandbox[f"FLEXMIT_SANDBOX__{name}"] == worker[f"FLEXMIT_FLEX__{name}"]
+    # The simulator answers 403 to any other merchant and 400 to other credentials; the
+    # receiver's reconciler calls it too.
+    for client in (worker, receiver):
+        assert client["FLEXMIT_FLEX__BASE_URL"] == worker["FLEXMIT_FLEX__BASE_URL"]
+        for name in ("MID", "SITE_ID", "APP_KEY", "APP_SECRET"):
+            assert sandbox[f"FLEXMIT_SANDBOX__{name}"] == client[f"FLEXMIT_FLEX__{name}"]
 
 
 def test_healthchecks_ask_each_service_on_its_own_port() -> None:

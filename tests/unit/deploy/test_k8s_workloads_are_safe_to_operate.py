@@ -124,6 +124,13 @@ def test_ingress_publishes_only_the_webhook_path_over_tls() -> None:
     assert backend["port"]["name"] in [p["name"] for p in service["spec"]["ports"]]
 
 
+def test_receiver_checks_signatures_for_the_ingress_host() -> None:
+    # Flex signs the host of the registered URL; the Host header behind the Ingress may differ.
+    (rule,) = k8s_object("webhooks-ingress")["spec"]["rules"]
+    container = only_container(k8s_object("webhooks-deployment"))
+    assert k8s_environment(container)["FLEXMIT_WEBHOOKS__PUBLIC_HOST"] == rule["host"]
+
+
 def test_keda_scales_the_workers_on_lag_up_to_the_partition_count() -> None:
     spec = k8s_object("worker-scaledobject")["spec"]
     assert spec["scaleTargetRef"]["name"] == k8s_object("worker-deployment")["metadata"]["name"]
