@@ -4,7 +4,8 @@
     .venv/bin/python -m bench --events 5000 --parts throughput,backlog
 
 Each part is also a module of its own (``bench.throughput``, ``bench.scaling``,
-``bench.backlog``); each section of the report ends with the command that repeats it alone.
+``bench.webhooks``, ``bench.backlog``); each section of the report ends with the command that
+repeats it alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import backlog, scaling, stack, throughput
+from bench import backlog, scaling, stack, throughput, webhooks
 from bench.stack import Stack
 
 Part = Callable[[Stack, list[str]], str]
@@ -35,7 +36,17 @@ def _backlog(box: Stack, argv: list[str]) -> str:
     return backlog.section(options, backlog.run(box, options))
 
 
-PARTS: dict[str, Part] = {"throughput": _throughput, "scaling": _scaling, "backlog": _backlog}
+def _webhooks(box: Stack, argv: list[str]) -> str:
+    options = webhooks.parse_args(argv)
+    return webhooks.section(options, webhooks.run(box, options))
+
+
+PARTS: dict[str, Part] = {
+    "throughput": _throughput,
+    "scaling": _scaling,
+    "webhooks": _webhooks,
+    "backlog": _backlog,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     with stack.running(postgres=True) as box:
         for name in args.parts.split(","):
             print(f"{name}:", flush=True)
-            events = [f"--events={args.events}"] if name != "backlog" else []
+            events = [f"--events={args.events}"] if name in ("throughput", "scaling") else []
             sections.append(PARTS[name](box, shared + events))
     minutes = (time.perf_counter() - started) / 60
     report = "\n\n".join(sections)
