@@ -22,9 +22,9 @@ _HEADER = (
 def brief(result: Result) -> str:
     """One line of progress output."""
     sandbox = result.sandbox_cpu_seconds / result.seconds
+    machine = f"  machine {result.machine_busy:4.0%}" if result.machine_busy else ""
     return (f"{result.rate:8,.0f} ev/s  {result.cpu_per_event_us:6.0f} us CPU/ev  "
-            f"{result.peak_rss_mb:5.0f} MB  sandbox {sandbox:4.0%}  "
-            f"machine {result.machine_busy:4.0%}")  # fmt: skip
+            f"{result.peak_rss_mb:5.0f} MB  sandbox {sandbox:4.0%}{machine}")  # fmt: skip
 
 
 def throughput(results: dict[float, dict[str, list[Result]]], in_flight: int,

@@ -25,6 +25,7 @@ from consumer.devstack import postgres as local_postgres
 from consumer.sandbox.admin_client import AdminClient as SandboxAdmin
 
 PARTITIONS = 12
+_WARNINGS = 4  # librdkafka's syslog level: keep its info lines out of the report
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Stack:
     def create_topics(self, names: list[str], log_append_time: bool = False) -> None:
         """Create ``names`` with 12 partitions; output topics stamp records when appended."""
         config = {"message.timestamp.type": "LogAppendTime"} if log_append_time else {}
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        admin = AdminClient({"bootstrap.servers": self.bootstrap, "log_level": _WARNINGS})
         wanted = [NewTopic(name, PARTITIONS, 1, config=config) for name in names]
         for future in admin.create_topics(wanted, operation_timeout=30).values():
             future.result(30)

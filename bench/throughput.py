@@ -69,14 +69,15 @@ def run_one(box: Stack, name: str, options: argparse.Namespace, latency: float) 
     plan = plan_for(box, name, candidate.backend, options.in_flight)
     box.fresh_sandbox(latency)
     if candidate.kind == "bare":
-        return _bare(box, plan, options.events)
+        return bare_run(box, plan, options.events)
     data.preload(box.bootstrap, plan.topics.declined, data.declines(plan.name, options.events))
     cap = options.sample_seconds if candidate.sampled else options.cap_seconds
     pace = None if candidate.sampled or candidate.kind != "worker" else Pace()
     return measure(candidate.kind, plan, box.sandbox, options.events, cap, pace=pace)
 
 
-def _bare(box: Stack, plan: Plan, events: int) -> Result:
+def bare_run(box: Stack, plan: Plan, events: int) -> Result:
+    """The bare client (``bench.bare``) over ``events`` of ``plan``, in a process of its own."""
     command = [sys.executable, "-m", "bench.bare", "--run", plan.name, "--events", str(events),
                "--in-flight", str(plan.in_flight)]  # fmt: skip
     before = box.sandbox.cpu_seconds() or 0.0
