@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.ab --before HEAD~1 --events 10000 --rounds 3
 
-The other commit is checked out in a detached git worktree under ``.cache/bench-before``; its
-worker runs with that tree first on ``PYTHONPATH`` (same venv, same packages). Each round runs
+The other commit is checked out in a detached git worktree under ``.cache/bench-before`` (kept
+for the next comparison; ``git worktree remove .cache/bench-before`` drops it); its worker runs
+with that tree first on ``PYTHONPATH`` (same venv, same packages). Each round runs
 the bare client, then the worker before, then the worker after, each on fresh topics, group,
 store and simulator state, so a ratio to the bare client compares cells minutes apart.
 """
