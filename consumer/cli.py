@@ -111,6 +111,7 @@ def _demo(args: argparse.Namespace) -> int:
     console.print("Starting Kafka, the Flex sandbox, the webhook receiver and "
                   f"{options.workers} workers...")  # fmt: skip
     summary = run(options, console)
+    console.print()
     for line in summary.lines:
         console.print(line)
     problems = summary.mismatches()

@@ -229,6 +229,15 @@ class OrderStatusChanged(Model):
         default=None, description="Flex's orderSessionKey, once Flex holds the order"
     )
     status: OrderStatus
+    sequence: Annotated[int, Field(ge=0)] = Field(
+        default=0,
+        description=(
+            "Position in the transaction's status history (1 = first). Apply an event only if "
+            "its sequence is higher than the last applied for the transaction: two processes "
+            "publish statuses (worker, webhook receiver), so a stale event can follow a newer "
+            "one on the topic. 0: a record we could not read, outside any history."
+        ),
+    )
     reason_code: Annotated[str, Field(max_length=64)] | None = None
     reason: Text | None = None
     do_not_retry_until: AwareDatetime | None = Field(

@@ -148,7 +148,7 @@ def _usable_fields(fields: dict[str, object]) -> dict[str, object]:
 def _readable_fields(raw: bytes | None) -> dict[str, object]:
     try:
         parsed = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
 

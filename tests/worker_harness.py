@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 from confluent_kafka.admin import AdminClient
 from pydantic import BaseModel
@@ -159,7 +159,10 @@ class Stack:
         total = PARTITIONS * 3  # the workers read approved, declined and commands
 
         def settled() -> bool:
-            group = admin.describe_consumer_groups([self.group])[self.group].result(10)
+            try:
+                group = admin.describe_consumer_groups([self.group])[self.group].result(10)
+            except KafkaException:
+                return False  # the group coordinator is still loading on a fresh broker
             assigned = sum(len(m.assignment.topic_partitions) for m in group.members)
             return len(group.members) == count and assigned == total
 

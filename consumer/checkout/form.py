@@ -141,7 +141,7 @@ def parse_form(raw: bytes) -> CheckoutForm:
     """The form from a JSON body, or InvalidCheckout naming the fields (never their values)."""
     try:
         document: Any = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json allows
         raise InvalidCheckout({"": ["the body must be a JSON object"]}) from None
     try:
         return CheckoutForm.model_validate(document)

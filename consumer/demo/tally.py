@@ -55,7 +55,7 @@ class Tally:
                 if event.status is OrderStatus.SUBMITTED:
                     self._submitted.add(event.transaction_id)
                 current = self._latest.get(event.transaction_id)
-                if current is None or current.status is OrderStatus.SUBMITTED:
+                if current is None or event.sequence > current.sequence:
                     self._latest[event.transaction_id] = event
 
     def dead_lettered(self, count: int) -> None:

@@ -106,7 +106,7 @@ def _kind(draw: float, mix: Mix) -> Kind:
 def _record(kind: Kind, rng: random.Random, index: int, now: datetime) -> Record:
     transaction_id = f"demo-{uuid.UUID(int=rng.getrandbits(128)).hex[:16]}"
     if kind is Kind.MALFORMED:
-        return Record(kind, "declined", transaction_id, _malformed(rng, transaction_id))
+        return Record(kind, "declined", transaction_id, _malformed(index, transaction_id))
     fields = _payment(rng, transaction_id, index, now)
     if kind is Kind.APPROVED:
         return Record(kind, "approved", transaction_id, _json(events.PaymentApproved(**fields)))
@@ -161,13 +161,15 @@ def _decline(rng: random.Random) -> events.Decline:
                           merchant_advice_code=advice)  # fmt: skip
 
 
-def _malformed(rng: random.Random, transaction_id: str) -> bytes:
-    return rng.choice([
+def _malformed(index: int, transaction_id: str) -> bytes:
+    # Rotated by position, so every kind of damage appears even in a short run.
+    variants = [
         b"\x00\x01 not even text",
         b'{"transaction_id": "' + transaction_id.encode() + b'", "amount_minor": "lots"}',
         json.dumps({"merchant_order_id": "inv-missing-transaction"}).encode(),
         b'{"truncated": ',
-    ])  # fmt: skip
+    ]
+    return variants[index % len(variants)]
 
 
 def _json(event: events.PaymentEvent) -> bytes:

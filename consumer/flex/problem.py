@@ -62,7 +62,7 @@ def parse_problem(body: bytes) -> ProblemDetails:
     """The ProblemDetails in a response body, or an empty one when the body is not one."""
     try:
         return ProblemDetails.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):
         return ProblemDetails()
 
 

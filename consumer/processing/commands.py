@@ -25,7 +25,13 @@ from consumer.errors import TransientError
 from consumer.events import CancelRequested, OrderStatus, OrderStatusChanged, RefundRequested
 from consumer.flex import FlexClient, FlexRejected
 from consumer.processing import statuses
-from consumer.processing.outcome import PARKING, Backoff, ClaimBusy, Outcome, Publish
+from consumer.processing.outcome import (
+    PARKING,
+    Backoff,
+    ClaimBusy,
+    Outcome,
+    Publish,
+)
 from consumer.store import Claim, ClaimState, Order, Store
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,14 @@ from consumer.events import OrderStatus, PaymentDeclined
 from consumer.flex import FlexClient, FlexRejected
 from consumer.flex.responses import EvaluateResponse, EvaluateStatus
 from consumer.processing import eligibility, statuses
-from consumer.processing.outcome import PARKING, Backoff, ClaimBusy, Outcome, Publish, Rejected
+from consumer.processing.outcome import (
+    PARKING,
+    Backoff,
+    ClaimBusy,
+    Outcome,
+    Publish,
+    Rejected,
+)
 from consumer.processing.requests import evaluate_request
 from consumer.store import ClaimState, Evaluation, Store
 
@@ -79,6 +86,8 @@ class DeclinedHandler:
         )  # fmt: skip
         state = evaluation.claim.state
         if state is ClaimState.DONE:
+            # Sent again even if the order has moved on since: the crash may have come before
+            # the first send, and its sequence number tells consumers it is older.
             if evaluation.claim.outcome is not None:
                 await self._publish(declined.transaction_id, evaluation.claim.outcome)
             return Outcome.DUPLICATE

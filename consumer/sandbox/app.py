@@ -10,7 +10,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from consumer.sandbox.admin import Admin
@@ -53,8 +53,18 @@ def build_app(
     app = Starlette(
         routes=[*Api(simulator).routes(), *SenseJs(simulator).routes(), *Admin(simulator).routes()],
         middleware=[Middleware(SandboxMiddleware, simulator=simulator)],
-        exception_handlers={Problem: _problem, HTTPException: _http_error},
+        exception_handlers={
+            Problem: _problem,
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+        },
         lifespan=lifespan,
     )
     app.state.simulator = simulator
     return app
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The caller hung up mid-request (its timeout, or its process was killed): nobody reads
+    # the answer, and it is no server error worth a traceback.
+    return Response(status_code=499)

@@ -61,7 +61,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     """JSON object with folded keys; floats kept exact as Decimal (refunds are in dollars)."""
     try:
         document = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise validation({"$": ["The JSON value could not be parsed."]}) from None
     if not isinstance(document, dict):
         raise validation({"$": ["The JSON value could not be converted to an object."]})

@@ -123,7 +123,7 @@ def apply(
     order only where the lifecycle allows.
     """
     recorded = recorded_event(tx, str(event.event_id))
-    current = get(tx, event.transaction_id)
+    current = get(tx, event.transaction_id, lock=True)  # serialises sequence numbers
     if recorded is not None:
         return Applied(lifecycle.Move.UNCHANGED, recorded, current)
     move = (
@@ -245,7 +245,10 @@ def _status_in(statuses: frozenset[OrderStatus]) -> tuple[str, dict[str, str]]:
 
 
 def _record(tx: Tx, event: OrderStatusChanged, now: float) -> str:
-    payload = event.model_dump_json()
+    row = tx.one("SELECT count(*) FROM status_events WHERE transaction_id = :tx",
+                 {"tx": event.transaction_id})  # fmt: skip
+    sequence = (int(row[0]) if row else 0) + 1
+    payload = event.model_copy(update={"sequence": sequence}).model_dump_json()
     tx.execute(
         "INSERT INTO status_events (event_id, transaction_id, status, payload, created_at) "
         "VALUES (:id, :tx, :status, :payload, :now)",

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS status_events (
     payload        TEXT NOT NULL,
     created_at     DOUBLE PRECISION NOT NULL
 );
+CREATE INDEX IF NOT EXISTS status_events_by_transaction ON status_events (transaction_id);
 
 CREATE TABLE IF NOT EXISTS webhook_receipts (
     flex_order_id  TEXT NOT NULL,

@@ -77,7 +77,8 @@ def parse(body: bytes) -> FlexWebhook:
     """The notification in ``body``; MalformedNotification when it is not one."""
     try:
         document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: json refuses nesting deeper than the interpreter's stack.
         raise MalformedNotification("the body is not JSON") from None
     if not isinstance(document, dict):
         raise MalformedNotification("the body is not a JSON object")

@@ -26,15 +26,21 @@ def test_bad_bytes_wrong_types_and_missing_ids_are_dead_lettered_and_work_contin
         ("tx-wrong-type", json.dumps(wrong_type).encode()),
         ("k3", json.dumps(no_id).encode()),
         ("tx-pan", json.dumps(with_pan).encode()),
+        ("k-deep", b"[" * 50_000 + b"]" * 50_000),
+        ("k-big", json.dumps({"transaction_id": "x", "padding": "y" * 900_000}).encode()),
+        ("k-truncated", factories.declined().model_dump_json().encode()[:200]),
         good,
     ])  # fmt: skip
 
-    dead = stack.read(stack.topics.dead_letter, lambda out: len(out) >= 4)
+    dead = stack.read(stack.topics.dead_letter, lambda out: len(out) >= 7)
     reasons = {d.key.decode(): d.headers["flexmit-dlq-reason"].decode() for d in dead if d.key}
     assert "Invalid JSON" in reasons["k1"]
     assert "amount_minor: Input should be a valid integer" in reasons["tx-wrong-type"]
     assert "transaction_id: Field required" in reasons["k3"]
     assert "card.token" in reasons["tx-pan"]
+    assert "recursion limit" in reasons["k-deep"]
+    assert "Field required" in reasons["k-big"]
+    assert "EOF while parsing" in reasons["k-truncated"]
     for letter in dead:
         assert letter.headers["flexmit-dlq-topic"].decode() == stack.topics.declined
         assert b"4111111111111111" not in (letter.value or b"")

@@ -38,7 +38,8 @@ async def test_finished_effect_returns_the_recorded_outcome(stores: tuple[Store,
     done = await a.finish("evaluate", "tx-2", submitted("tx-2"), flex_order_id="flex-1")
     again = await b.begin_evaluation("tx-2", "ord-tx-2", 4999, "USD")
     assert again.claim.state is ClaimState.DONE
-    assert again.claim.outcome == done.outcome == submitted("tx-2").model_dump_json()
+    recorded = submitted("tx-2").model_copy(update={"sequence": 1}).model_dump_json()
+    assert again.claim.outcome == done.outcome == recorded
     assert again.order.status == "SUBMITTED"
     assert again.order.flex_order_id == "flex-1"
 
@@ -147,3 +148,18 @@ async def test_abandoned_work_releases_its_claim_at_once(stores: tuple[Store, St
         await task
     # Worker a is alive and its lease had 60 s to run, yet b may take over now.
     assert (await b.claim("transmit", "tx-10")).state is ClaimState.RESUMED
+
+
+async def test_each_recorded_status_gets_the_next_sequence_number(
+    stores: tuple[Store, Store],
+) -> None:
+    a, b = stores
+    await a.begin_evaluation("tx-11", "ord-tx-11", 4999, "USD")
+    first = await a.finish("evaluate", "tx-11", submitted("tx-11"), flex_order_id="flex-11")
+    rescued = submitted("tx-11").model_copy(
+        update={"status": OrderStatus.APPROVED, "event_id": derive_id("tx-11", "APPROVED")}
+    )
+    second, again = await b.apply(rescued), await a.apply(rescued)
+    sequences = [OrderStatusChanged.model_validate_json(p).sequence
+                 for p in (first.outcome, second.event, again.event) if p]  # fmt: skip
+    assert sequences == [1, 2, 2], "a duplicate keeps its number"

@@ -102,6 +102,22 @@ async def test_an_invalid_form_names_the_fields_but_not_their_values(
     assert published.events == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 1500 + b"]" * 1500, b'{"name": "trunc', b"\xff\xfe"],
+    ids=["deeply-nested", "truncated", "non-utf-8"],
+)
+async def test_hostile_bodies_are_refused_clearly(
+    client_for: MakeClient, published: Published, body: bytes
+) -> None:
+    async with client_for() as client:
+        response = await client.post(
+            "/checkout", content=body, headers={"content-type": "application/json"}
+        )
+    assert response.status_code == 422
+    assert published.events == []
+
+
 async def test_only_json_is_accepted(client_for: MakeClient) -> None:
     async with client_for() as client:
         response = await client.post("/checkout", data=form_fields())

@@ -114,6 +114,26 @@ async def test_outcomes_are_reported_by_decline_code(world: World) -> None:
     assert seen == [("05", "submitted"), ("05", "not_eligible")]
 
 
+async def test_redelivery_after_the_order_moved_on_republishes_with_the_older_sequence(
+    world: World,
+) -> None:
+    declined = factories.declined()
+    evaluate_answers(world, SUBMITTED)
+    raw = declined.model_dump_json().encode()
+    await world.handler.handle(raw)
+    rescued = events.OrderStatusChanged.model_validate_json(
+        json.dumps(world.published.events[0][1])
+    ).model_copy(update={"event_id": events.derive_id(declined.transaction_id, "status",
+                                                        "APPROVED"),
+                         "status": events.OrderStatus.APPROVED})  # fmt: skip
+    await world.store.apply(rescued)
+    assert await world.handler.handle(raw) is Outcome.DUPLICATE
+    # The crash may have come before the first send; the sequence says it is the older status.
+    assert [(e["status"], e["sequence"]) for _, e in world.published.events] == [
+        ("SUBMITTED", 1), ("SUBMITTED", 1),
+    ]  # fmt: skip
+
+
 async def test_customer_initiated_decline_is_refused_without_calling_flex(world: World) -> None:
     declined = factories.declined(is_mit=False)
     assert await world.handler.handle(declined.model_dump_json().encode()) is Outcome.NOT_ELIGIBLE

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 
+from consumer.sandbox.app import build_app
 from consumer.sandbox.faults import FaultState
-from consumer.settings import SandboxFaults
+from consumer.settings import SandboxFaults, SandboxSettings
 from tests.unit.sandbox.conftest import Harness, MakeSandbox
 
 
@@ -111,3 +114,21 @@ async def test_webhooks_can_arrive_out_of_order(sandbox: Harness) -> None:
     await sandbox.post(f"/v1/orders/{order_id}/refund", {"amountToRefund": 49.99})
     events = [hook["Event"] for hook in await sandbox.settle()]
     assert events == ["order.refunded", "order.completed"]
+
+
+async def test_a_client_that_hangs_up_mid_request_is_not_a_server_error() -> None:
+    app = build_app(SandboxSettings())
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}  # the caller's process died mid-upload
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/v1/oauth2/token", "raw_path": b"/v1/oauth2/token",
+             "query_string": b"", "root_path": "", "server": ("127.0.0.1", 8700),
+             "headers": [(b"content-type", b"application/json")]}  # fmt: skip
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 499

@@ -78,7 +78,18 @@ async def test_a_streamed_body_over_the_cap_is_refused_while_it_arrives(
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("body", [b"not json at all", b"[1, 2]", b'{"OrderId": "flex-tx-1"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json at all",
+        b"[1, 2]",
+        b'{"OrderId": "flex-tx-1"}',
+        b'{"Event": "order.completed", "OrderId": "fl',  # truncated
+        b"\xff\xfe\x00 not utf-8",
+        b"[" * 1500 + b"]" * 1500,  # nested deeper than json parses
+    ],
+    ids=["text", "array", "partial", "truncated", "non-utf-8", "deeply-nested"],
+)
 async def test_a_signed_body_that_is_not_a_notification_is_refused_400(
     receiver: Receiver, body: bytes
 ) -> None:
