@@ -4,10 +4,11 @@ Backpressure. A poll asks for no more records than there is room for under the i
 limit. At the limit the worker waits for some room (a tenth of a batch) rather than pausing:
 librdkafka drops whatever it prefetched for a paused partition and takes about 0.6 s to fetch
 again after a resume, long enough for the work in flight to run dry while a backlog waits
-(pausing at the limit and resuming at half cost a third of the throughput). Only when no room
-comes within ``pause_after`` (Flex slow or down) are the partitions paused, and polling goes on
-(rebalances and liveness depend on it) until the work has drained to half. Memory stays
-bounded either way: librdkafka's prefetch queue is bounded too (``kafka/consumer.py``).
+(pausing at the limit and resuming at half, the worker sat idle a third of each second).
+Only when no room comes within ``pause_after`` (Flex slow or down) are the partitions paused,
+and polling goes on (rebalances and liveness depend on it) until the work has drained to
+half. Memory stays bounded either way: librdkafka's prefetch queue is bounded too
+(``kafka/consumer.py``).
 
 Offsets are committed by the consumer up to the lowest record not yet done. On revoke the
 partitions' work is drained within a deadline, or abandoned (the next owner redoes it; claims

@@ -6,7 +6,8 @@ savepoint: a failing unit is rolled back alone, the others commit together. Grou
 what keeps the store off the worker's hot path; one commit per event would cost more than the
 rest of the handling. The answers go back the same way: one wake-up of the event loop per
 batch, not one per unit (``concurrent.futures`` + ``wrap_future`` cost a lock, a condition
-and a cross-thread call per unit, a quarter of the worker's own CPU per event).
+and a cross-thread call per unit: a sixth of the CPU the declined handler and its store spend
+per event).
 
 sqlite3 and psycopg errors stop here: a database that cannot be reached becomes
 ``StoreUnavailable`` (retry later); a unit that raises gets its own exception back.
