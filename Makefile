@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := postgresql prometheus chromium chromium-driver openssl
 
-.PHONY: demo test lint typecheck unit integration setup system-packages kafka-jars schemas lock clean
+.PHONY: demo test lint typecheck unit integration bench setup system-packages kafka-jars schemas lock clean
 
 demo: setup
 	$(BIN)/flexmit demo
@@ -27,6 +27,10 @@ unit: $(STAMP)
 
 integration: setup
 	$(BIN)/pytest tests/integration
+
+# Not part of `make test`: measures the worker, the receiver and their baselines (BENCHMARKS.md).
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 setup: $(STAMP) system-packages kafka-jars
 

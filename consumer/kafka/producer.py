@@ -3,8 +3,9 @@
 Threads. librdkafka's own threads talk to the brokers. One thread of ours calls ``poll()`` in a
 loop; delivery reports and client errors run on it. ``produce()`` only enqueues and is
 thread-safe, so ``send`` calls it on the event loop. A delivery report never touches its future
-directly (asyncio futures are not thread-safe): it hands the outcome to the future's own loop
-with ``call_soon_threadsafe``.
+directly (asyncio futures are not thread-safe): the reports one ``poll()`` served are handed to
+their futures' loop together, with one ``call_soon_threadsafe`` (one per report cost a wake-up
+of the loop per record).
 
 Guarantees. ``enable.idempotence`` and ``acks=all`` are always on: retries cannot duplicate or
 reorder records of a partition. Records are enqueued in the order ``send`` was called. A full
@@ -94,6 +95,7 @@ class AsyncProducer:
         """Client errors by name (error_cb), for metrics and tests."""
         self.queue_full_waits = 0
         self._queue_full = asyncio.Lock()
+        self._reported: list[tuple[asyncio.Future[Delivered], Delivered | Exception]] = []
         full = (
             DEFAULTS | dict(config) | REQUIRED | {"error_cb": self._on_error, "logger": LIBRDKAFKA}
         )
@@ -201,19 +203,25 @@ class AsyncProducer:
             self._client.poll(timeout)
         except Exception:  # this thread must outlive a bad callback
             log.exception("serving producer delivery reports failed")
+        reported, self._reported = self._reported, []
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Report]] = {}
+        for report in reported:
+            by_loop.setdefault(report[0].get_loop(), []).append(report)
+        for loop, reports in by_loop.items():
+            # A closed loop raises RuntimeError: nobody can be waiting for these records any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, reports)
 
     def _on_delivery(
         self, future: asyncio.Future[Delivered], error: KafkaError | None, message: Message
     ) -> None:
-        # Runs on the poll thread: compute the outcome here, settle the future on its loop.
+        # Runs on the poll thread, inside poll(): compute the outcome, let _poll hand it over.
         outcome: Delivered | Exception
         if error is not None:
             outcome = from_error(error, f"delivery to {message.topic()}")
         else:
             outcome = Delivered(message.partition() or 0, message.offset() or 0)
-        # A closed loop raises RuntimeError: nobody can be waiting for this record any more.
-        with contextlib.suppress(RuntimeError):
-            future.get_loop().call_soon_threadsafe(_settle, future, outcome)
+        self._reported.append((future, outcome))
 
     def _on_error(self, error: KafkaError) -> None:
         self.errors[error.name()] += 1
@@ -224,10 +232,14 @@ class AsyncProducer:
             log.warning("producer client error: %s: %s", error.name(), error.str())
 
 
-def _settle(future: asyncio.Future[Delivered], outcome: Delivered | Exception) -> None:
-    if future.done():
-        return  # the sender was cancelled; the record was still produced
-    if isinstance(outcome, Exception):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+_Report = tuple[asyncio.Future[Delivered], Delivered | Exception]
+
+
+def _settle(reports: list[_Report]) -> None:
+    for future, outcome in reports:
+        if future.done():
+            continue  # the sender was cancelled; the record was still produced
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

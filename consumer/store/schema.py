@@ -84,8 +84,21 @@ CREATE INDEX IF NOT EXISTS refunds_by_transaction ON refunds (transaction_id);
 """
 
 
+# Whether the version table exists, asked of the catalogue so the question takes no table lock.
+_EXISTS = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flexmit_schema'",
+    "postgresql": "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
+    "AND tablename = 'flexmit_schema'",
+}
+
+
 def migrate(tx: Tx) -> None:
     """Create the tables when missing; refuse a database written by a newer version."""
+    if _current(tx) == VERSION:
+        # CREATE INDEX takes a SHARE lock on its table even when the index exists: a worker
+        # starting beside busy ones deadlocked their batches (a batch rolled back after its
+        # Flex call is redone, and the call with it).
+        return
     if tx.dialect.name == "postgresql":
         # Many workers start at once; CREATE ... IF NOT EXISTS alone races in PostgreSQL.
         tx.execute("SELECT pg_advisory_xact_lock(7301)")
@@ -98,3 +111,10 @@ def migrate(tx: Tx) -> None:
         tx.execute("INSERT INTO flexmit_schema (version) VALUES (:v)", {"v": VERSION})
     elif current > VERSION:
         raise RuntimeError(f"store schema {current} is newer than this release ({VERSION})")
+
+
+def _current(tx: Tx) -> int | None:
+    if tx.one(_EXISTS[tx.dialect.name]) is None:
+        return None
+    row = tx.one("SELECT max(version) FROM flexmit_schema")
+    return None if row is None or row[0] is None else int(row[0])
