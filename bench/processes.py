@@ -8,20 +8,18 @@ readings is not missed.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from consumer.demo.services import Service
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
-class Measured:
-    """A child process started by the benchmark, with its log file."""
-
-    process: subprocess.Popen[bytes]
-    log: Path
+class Measured(Service):
+    """A child process started by the benchmark, with its log file; stop and tail as the demo's."""
 
     @classmethod
     def start(cls, command: list[str], env: dict[str, str], log: Path) -> Measured:
@@ -29,7 +27,7 @@ class Measured:
         process = subprocess.Popen(
             command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
         )
-        return cls(process, log)
+        return cls(log.stem, process, log)
 
     @property
     def pid(self) -> int:
@@ -46,20 +44,6 @@ class Measured:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmHWM in /proc status")
-
-    def stop(self, within: float = 30.0) -> int:
-        """SIGTERM, wait; SIGKILL if it does not exit within ``within`` seconds."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(within)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait(10)
-
-    def tail(self, characters: int = 3000) -> str:
-        """The end of the log, for error messages."""
-        return self.log.read_text(errors="replace")[-characters:]
 
 
 def cpu_seconds(stat: Path) -> float:
