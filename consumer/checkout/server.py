@@ -12,15 +12,13 @@ publishes to ``kafka.topics.approved`` / ``kafka.topics.declined``.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import uvicorn
 from starlette.applications import Starlette
 
+from consumer import threaded_server
 from consumer.checkout.app import build_app
 from consumer.checkout.page import render_page
 from consumer.checkout.payment import Checkout
@@ -31,8 +29,6 @@ from consumer.flex import FlexClient
 from consumer.kafka.producer import AsyncProducer
 from consumer.kafka.topics import ensure_topics
 from consumer.settings import CheckoutCommandSettings
-
-_START_TIMEOUT = 10.0
 
 
 def check(settings: CheckoutCommandSettings) -> None:
@@ -93,32 +89,14 @@ class RunningCheckout:
     """A checkout serving on a background thread of this process."""
 
     url: str
-    _server: uvicorn.Server
-    _thread: threading.Thread
+    _served: threaded_server.ThreadedServer
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving (closing the producer and the Flex client) and wait for the thread."""
-        self._server.should_exit = True
-        self._thread.join(timeout)
+        self._served.stop(timeout)
 
 
 def start_in_background(settings: CheckoutCommandSettings) -> RunningCheckout:
     """Serve on a daemon thread; the socket is bound first, so port 0 picks a free port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.checkout.host, settings.checkout.port))
-    host, port = sock.getsockname()[:2]
-    server = uvicorn.Server(_config(settings))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"checkout-{port}", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(_START_TIMEOUT)
-            sock.close()
-            raise RuntimeError("the checkout did not start")
-        time.sleep(0.01)
-    return RunningCheckout(f"http://{host}:{port}/", server, thread)
+    served = threaded_server.start(_config(settings), "checkout")
+    return RunningCheckout(served.root_url + "/", served)

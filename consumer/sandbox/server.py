@@ -6,25 +6,22 @@
     running.admin.ledger()    # GET /_sandbox/ledger, typed; also reset(), faults(), advance()
     running.stop()
 
-The background server binds its socket before returning (port 0 picks a free port), so
-there is no race between choosing a port and listening on it.
+The background server binds its socket before returning (port 0 picks a free port):
+``consumer.threaded_server``.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
 
+from consumer import threaded_server
 from consumer.sandbox.admin_client import AdminClient
 from consumer.sandbox.app import build_app
 from consumer.settings import SandboxSettings
-
-_START_TIMEOUT = 10.0
 
 
 def _config(settings: SandboxSettings, wall: Callable[[], float] = time.time) -> uvicorn.Config:
@@ -52,8 +49,7 @@ class RunningSandbox:
     settings: SandboxSettings
     root_url: str
     admin: AdminClient
-    _server: uvicorn.Server
-    _thread: threading.Thread
+    _served: threaded_server.ThreadedServer
 
     @property
     def base_url(self) -> str:
@@ -93,8 +89,7 @@ class RunningSandbox:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread to end."""
         self.admin.close()
-        self._server.should_exit = True
-        self._thread.join(timeout)
+        self._served.stop(timeout)
 
 
 def start_in_background(
@@ -105,22 +100,5 @@ def start_in_background(
     ``wall`` is the sandbox's real-time clock (token expiry, virtual time's origin); tests
     that must cross a token expiry without waiting for it pass a clock they move.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    host, port = sock.getsockname()[:2]
-    server = uvicorn.Server(_config(settings, wall))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"flex-sandbox-{port}", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(_START_TIMEOUT)
-            sock.close()
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.01)
-    root = f"http://{host}:{port}"
-    return RunningSandbox(settings, root, AdminClient(root), server, thread)
+    served = threaded_server.start(_config(settings, wall), "flex-sandbox")
+    return RunningSandbox(settings, served.root_url, AdminClient(served.root_url), served)
