@@ -20,17 +20,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from consumer.dispatch import KeyedDispatcher
-from consumer.kafka.consumer import AsyncConsumer
 from consumer.kafka.offsets import OffsetTracker
 from consumer.kafka.rebalance import Partitions
-from consumer.kafka.records import Record
+from consumer.kafka.records import Record, TopicPartition
 from consumer.metrics import Metrics
-from consumer.routing import Router
 
 log = logging.getLogger(__name__)
+
+
+class GroupConsumer(Protocol):
+    """What the worker uses of ``consumer.kafka.consumer.AsyncConsumer``."""
+
+    async def poll(self, max_records: int, max_wait: float) -> list[Record]: ...
+    def pause(self, partitions: Iterable[TopicPartition]) -> None: ...
+    def resume(self, partitions: Iterable[TopicPartition]) -> None: ...
+    def assignment(self) -> Partitions: ...
+    def paused(self) -> Partitions: ...
+    async def close(self, drain_deadline: float = 10.0) -> None: ...
+
+
+class Settles(Protocol):
+    """What the worker uses of ``consumer.routing.Router``: settle a record, whatever happens."""
+
+    async def settle(self, record: Record) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class Worker:
     """One member of the consumer group (it is also the consumer's rebalance listener)."""
 
     def __init__(
-        self, tracker: OffsetTracker, router: Router, limits: Limits, metrics: Metrics
+        self, tracker: OffsetTracker, router: Settles, limits: Limits, metrics: Metrics
     ) -> None:
         self._tracker = tracker
         self._router = router
@@ -72,7 +89,7 @@ class Worker:
         """A handler raised past the router: a bug; the process should stop and restart."""
         return self._dispatcher.broken.is_set()
 
-    async def run(self, consumer: AsyncConsumer, stop: asyncio.Event) -> None:
+    async def run(self, consumer: GroupConsumer, stop: asyncio.Event) -> None:
         """Poll and dispatch until ``stop`` (or a bug), then drain and close the consumer."""
         while not stop.is_set() and not self.broken:
             await self._wait_for_room(consumer)
@@ -126,7 +143,7 @@ class Worker:
         free = self._limits.max_in_flight - self._dispatcher.in_flight
         return max(1, min(self._limits.poll_batch, free))
 
-    async def _wait_for_room(self, consumer: AsyncConsumer) -> None:
+    async def _wait_for_room(self, consumer: GroupConsumer) -> None:
         """At the limit, wait for room without polling; past ``pause_after``, pause instead."""
         full = self._limits.max_in_flight - self._dispatcher.in_flight < self._refill
         if not full or consumer.paused():
@@ -137,12 +154,12 @@ class Worker:
         except TimeoutError:
             consumer.pause(consumer.assignment() - consumer.paused())
 
-    def _apply_backpressure(self, consumer: AsyncConsumer) -> None:
+    def _apply_backpressure(self, consumer: GroupConsumer) -> None:
         in_flight, limit = self._dispatcher.in_flight, self._limits.max_in_flight
         if in_flight <= limit // 2 and consumer.paused():
             consumer.resume(consumer.paused())
 
-    async def _shut_down(self, consumer: AsyncConsumer) -> None:
+    async def _shut_down(self, consumer: GroupConsumer) -> None:
         self.stopping = True
         consumer.pause(consumer.assignment())
         if not await self._dispatcher.drain_all(self._limits.drain_timeout):
