@@ -226,16 +226,29 @@ class Stack:
 
     def committed_reach_end(self, topics: Sequence[str]) -> bool:
         """Whether the group's committed offsets equal the end of every partition of ``topics``."""
+        return not self.commit_gaps(topics)
+
+    def commit_gaps(self, topics: Sequence[str]) -> list[str]:
+        """The partitions of ``topics`` whose committed offset is short of their end."""
         reader = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group})
         try:
             wanted = [KafkaTopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
+            gaps = []
             for tp in reader.committed(wanted, timeout=10):
                 _, high = reader.get_watermark_offsets(tp, timeout=10)
                 if high > 0 and tp.offset != high:
-                    return False
-            return True
+                    gaps.append(f"{tp.topic}[{tp.partition}] committed {tp.offset} of {high}")
+            return gaps
         finally:
             reader.close()
+
+    def wait_until_committed(self, topics: Sequence[str], within: float) -> None:
+        """Wait until the committed offsets reach the end of ``topics``; fail naming the gaps."""
+
+        def gaps() -> str:
+            return "\n".join(self.commit_gaps(topics))
+
+        self.wait_until(lambda: self.committed_reach_end(topics), within, "the committed end", gaps)
 
     def wait_until(
         self,

@@ -49,7 +49,7 @@ def test_a_bad_day_keeps_every_invariant(
             stack.wait_until(chaos.settled(stack, day), 180, "the day to settle",
                              chaos.explain(stack, day))  # fmt: skip
             inputs = [stack.topics.declined, stack.topics.approved, stack.topics.commands]
-            stack.wait_until(lambda: stack.committed_reach_end(inputs), 60, "final commits")
+            stack.wait_until_committed(inputs, 60)
             problems = chaos.violations(stack, day)
             assert problems == [], "\n".join(problems[:50])
             assert day.kills >= 5

@@ -47,7 +47,7 @@ def test_repeated_sigkills_under_load_keep_every_ledger_invariant(
 
     stack.wait_until(all_transmitted, 120, "every approval transmitted", stack.sandbox_summary)
     inputs = [stack.topics.declined, stack.topics.approved]
-    stack.wait_until(lambda: stack.committed_reach_end(inputs), 60, "offsets at the end")
+    stack.wait_until_committed(inputs, 60)
 
     ledger = stack.sandbox.admin.ledger_json()
     by_order = ledger["evaluations"]["byOrderId"]

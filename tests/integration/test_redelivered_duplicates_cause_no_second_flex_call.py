@@ -35,7 +35,7 @@ def test_duplicates_republish_the_recorded_outcome_without_calling_flex(
     assert all(len(event_ids) == 1 for event_ids in ids.values())
 
     inputs = [stack.topics.declined, stack.topics.approved]
-    stack.wait_until(lambda: stack.committed_reach_end(inputs), 30, "all input committed")
+    stack.wait_until_committed(inputs, 30)
     ledger = stack.sandbox.admin.ledger_json()
     assert all(v["calls"] == 1 for v in ledger["evaluations"]["byOrderId"].values())
     assert len(ledger["evaluations"]["byOrderId"]) == 100

@@ -78,7 +78,7 @@ def test_three_workers_call_flex_once_per_effect_and_commit_to_the_end(
     assert all(entry["calls"] == 1 for entry in transmits.values())
 
     inputs = [stack.topics.declined, stack.topics.approved]
-    stack.wait_until(lambda: stack.committed_reach_end(inputs), 30, "offsets committed")
+    stack.wait_until_committed(inputs, 30)
     assert [worker.terminate() for worker in stack.workers] == [0, 0, 0]
 
 
