@@ -145,8 +145,13 @@ class Worker:
 
     async def _wait_for_room(self, consumer: GroupConsumer) -> None:
         """At the limit, wait for room without polling; past ``pause_after``, pause instead."""
-        full = self._limits.max_in_flight - self._dispatcher.in_flight < self._refill
-        if not full or consumer.paused():
+        if self._limits.max_in_flight - self._dispatcher.in_flight >= self._refill:
+            return
+        if consumer.paused():
+            # The limit has lasted and fetching is paused: a partition assigned since then
+            # arrived unpaused and must not fill the worker past the limit.
+            if fetching := consumer.assignment() - consumer.paused():
+                consumer.pause(fetching)
             return
         self._room.clear()
         try:

@@ -18,23 +18,29 @@ LIMITS = Limits(max_in_flight=10, drain_timeout=5.0, poll_batch=4, poll_wait=0.0
 
 
 class Backlog:
-    """A consumer of one partition holding ``count`` records, each with its own key."""
+    """A consumer whose partitions hold records, each with its own key; starts with ``TP``."""
 
     def __init__(self, count: int) -> None:
-        self.records = deque(
-            Record(TP.topic, 0, n, f"tx-{n}".encode(), b"{}") for n in range(count)
-        )
+        self.partitions: dict[TopicPartition, deque[Record]] = {}
         self.asked: list[int] = []
         self.pauses = 0
         self._paused: Partitions = frozenset()
+        self.assign(TP, count)
+
+    def assign(self, tp: TopicPartition, count: int) -> None:
+        """``tp`` joins the assignment, unpaused (as librdkafka assigns it), with ``count``."""
+        keys = (f"{tp.partition}-{n}".encode() for n in range(count))
+        records = (Record(tp.topic, tp.partition, n, key, b"{}") for n, key in enumerate(keys))
+        self.partitions[tp] = deque(records)
 
     async def poll(self, max_records: int, max_wait: float) -> list[Record]:
         self.asked.append(max_records)
-        if self._paused or not self.records:
+        queues = [q for tp, q in self.partitions.items() if tp not in self._paused and q]
+        if not queues:
             await asyncio.sleep(max_wait)
             return []
         await asyncio.sleep(0)
-        return [self.records.popleft() for _ in range(min(max_records, len(self.records)))]
+        return [queues[0].popleft() for _ in range(min(max_records, len(queues[0])))]
 
     def pause(self, partitions: Iterable[TopicPartition]) -> None:
         self.pauses += 1
@@ -44,7 +50,7 @@ class Backlog:
         self._paused -= frozenset(partitions)
 
     def assignment(self) -> Partitions:
-        return frozenset({TP})
+        return frozenset(self.partitions)
 
     def paused(self) -> Partitions:
         return self._paused
@@ -101,3 +107,23 @@ async def test_a_limit_that_lasts_pauses_fetching_until_half_has_drained() -> No
     stop.set()
     await running
     assert flex.peak == LIMITS.max_in_flight
+
+
+async def test_a_partition_assigned_while_paused_does_not_fill_past_the_limit() -> None:
+    gate = asyncio.Event()
+    consumer, flex = Backlog(30), Flex(gate.wait)
+    worker = Worker(OffsetTracker(), flex, LIMITS, Metrics())
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(consumer, stop))
+    await until(lambda: consumer.paused() == {TP})
+
+    other = TopicPartition(TP.topic, 1)
+    consumer.assign(other, 30)
+    await until(lambda: consumer.paused() == {TP, other}, 5.0)
+    await asyncio.sleep(0.1)
+    assert flex.peak == LIMITS.max_in_flight
+
+    gate.set()
+    await until(lambda: flex.settled == 60)
+    stop.set()
+    await running
