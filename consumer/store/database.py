@@ -195,6 +195,10 @@ class Database:
             if self.dialect.is_unavailable(exc):
                 raise
             tx.execute("ROLLBACK TO SAVEPOINT unit")
+            if isinstance(exc, StopIteration):
+                # An asyncio future refuses StopIteration (TypeError), which would leave the
+                # callers after this one in the batch unanswered.
+                exc = RuntimeError(f"a store unit raised {exc!r}")
             result = (job, None, exc)
         tx.execute("RELEASE SAVEPOINT unit")
         return result

@@ -87,8 +87,8 @@ CREATE INDEX IF NOT EXISTS refunds_by_transaction ON refunds (transaction_id);
 # Whether the version table exists, asked of the catalogue so the question takes no table lock.
 _EXISTS = {
     "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flexmit_schema'",
-    "postgresql": "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() "
-    "AND tablename = 'flexmit_schema'",
+    # to_regclass follows search_path, as the statements that use the table will.
+    "postgresql": "SELECT 1 WHERE to_regclass('flexmit_schema') IS NOT NULL",
 }
 
 

@@ -1,4 +1,4 @@
-"""Opening a current store takes no table lock, and a cancelled caller costs its batch nothing."""
+"""Opening a current store takes no lock; a cancelled or failing caller costs its batch nothing."""
 
 from __future__ import annotations
 
@@ -60,3 +60,22 @@ async def test_a_cancelled_caller_leaves_the_rest_of_its_batch_answered(store_ur
     finally:
         gate.set()
         database.close()
+
+
+async def test_a_unit_raising_stop_iteration_fails_alone(store_url: str) -> None:
+    database = open_database(store_url)
+
+    def exhausted(tx: Tx) -> int:
+        return next(iter([]))
+
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                database.run(exhausted), database.run(select(1)), return_exceptions=True
+            ),
+            10,
+        )
+    finally:
+        database.close()
+    assert isinstance(results[0], RuntimeError)
+    assert results[1] == 1
