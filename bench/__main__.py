@@ -14,38 +14,34 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from bench import backlog, scaling, stack, throughput, webhooks
 from bench.stack import Stack
 
 Part = Callable[[Stack, list[str]], str]
+R = TypeVar("R")
 
 
-def _throughput(box: Stack, argv: list[str]) -> str:
-    options = throughput.parse_args(argv)
-    return throughput.section(options, throughput.run(box, options))
+def _part(
+    parse: Callable[[list[str]], argparse.Namespace],
+    run: Callable[[Stack, argparse.Namespace], R],
+    section: Callable[[argparse.Namespace, R], str],
+) -> Part:
+    """A part of the report from a bench module's three functions."""
 
+    def part(box: Stack, argv: list[str]) -> str:
+        options = parse(argv)
+        return section(options, run(box, options))
 
-def _scaling(box: Stack, argv: list[str]) -> str:
-    options = scaling.parse_args(argv)
-    return scaling.section(options, scaling.run(box, options))
-
-
-def _backlog(box: Stack, argv: list[str]) -> str:
-    options = backlog.parse_args(argv)
-    return backlog.section(options, backlog.run(box, options))
-
-
-def _webhooks(box: Stack, argv: list[str]) -> str:
-    options = webhooks.parse_args(argv)
-    return webhooks.section(options, webhooks.run(box, options))
+    return part
 
 
 PARTS: dict[str, Part] = {
-    "throughput": _throughput,
-    "scaling": _scaling,
-    "webhooks": _webhooks,
-    "backlog": _backlog,
+    "throughput": _part(throughput.parse_args, throughput.run, throughput.section),
+    "scaling": _part(scaling.parse_args, scaling.run, scaling.section),
+    "webhooks": _part(webhooks.parse_args, webhooks.run, webhooks.section),
+    "backlog": _part(backlog.parse_args, backlog.run, backlog.section),
 }
 
 

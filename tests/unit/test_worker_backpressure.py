@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from consumer.kafka.offsets import OffsetTracker
 from consumer.kafka.rebalance import Partitions
@@ -76,14 +77,23 @@ class Flex:
             self.settled += 1
 
 
+@contextlib.asynccontextmanager
+async def working(consumer: Backlog, flex: Flex) -> AsyncIterator[None]:
+    """A worker on ``consumer`` and ``flex`` until the block ends, then stopped and drained."""
+    stop = asyncio.Event()
+    worker = Worker(OffsetTracker(), flex, LIMITS, Metrics())
+    running = asyncio.create_task(worker.run(consumer, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await running
+
+
 async def test_a_worker_at_the_limit_waits_for_room_without_pausing() -> None:
     consumer, flex = Backlog(200), Flex(lambda: asyncio.sleep(0.01))
-    worker = Worker(OffsetTracker(), flex, LIMITS, Metrics())
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(consumer, stop))
-    await until(lambda: flex.settled == 200)
-    stop.set()
-    await running
+    async with working(consumer, flex):
+        await until(lambda: flex.settled == 200)
     assert flex.peak == LIMITS.max_in_flight
     assert max(consumer.asked) <= LIMITS.poll_batch
     assert consumer.pauses == 1, "only the shutdown paused fetching"
@@ -92,38 +102,28 @@ async def test_a_worker_at_the_limit_waits_for_room_without_pausing() -> None:
 async def test_a_limit_that_lasts_pauses_fetching_until_half_has_drained() -> None:
     gate = asyncio.Event()
     consumer, flex = Backlog(30), Flex(gate.wait)
-    worker = Worker(OffsetTracker(), flex, LIMITS, Metrics())
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(consumer, stop))
-    await until(lambda: flex.running == LIMITS.max_in_flight)
-    await asyncio.sleep(LIMITS.pause_after / 2)
-    assert consumer.paused() == frozenset(), "not paused before pause_after"
-    await until(lambda: consumer.paused() == {TP})
-    assert flex.peak == LIMITS.max_in_flight
+    async with working(consumer, flex):
+        await until(lambda: flex.running == LIMITS.max_in_flight)
+        await asyncio.sleep(LIMITS.pause_after / 2)
+        assert consumer.paused() == frozenset(), "not paused before pause_after"
+        await until(lambda: consumer.paused() == {TP})
 
-    gate.set()
-    await until(lambda: flex.settled == 30)
-    assert consumer.paused() == frozenset(), "resumed once the work drained"
-    stop.set()
-    await running
+        gate.set()
+        await until(lambda: flex.settled == 30)
+        assert consumer.paused() == frozenset(), "resumed once the work drained"
     assert flex.peak == LIMITS.max_in_flight
 
 
 async def test_a_partition_assigned_while_paused_does_not_fill_past_the_limit() -> None:
     gate = asyncio.Event()
     consumer, flex = Backlog(30), Flex(gate.wait)
-    worker = Worker(OffsetTracker(), flex, LIMITS, Metrics())
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(consumer, stop))
-    await until(lambda: consumer.paused() == {TP})
+    async with working(consumer, flex):
+        await until(lambda: consumer.paused() == {TP})
+        other = TopicPartition(TP.topic, 1)
+        consumer.assign(other, 30)
+        await until(lambda: consumer.paused() == {TP, other}, 5.0)
+        await asyncio.sleep(0.1)
+        assert flex.peak == LIMITS.max_in_flight
 
-    other = TopicPartition(TP.topic, 1)
-    consumer.assign(other, 30)
-    await until(lambda: consumer.paused() == {TP, other}, 5.0)
-    await asyncio.sleep(0.1)
-    assert flex.peak == LIMITS.max_in_flight
-
-    gate.set()
-    await until(lambda: flex.settled == 60)
-    stop.set()
-    await running
+        gate.set()
+        await until(lambda: flex.settled == 60)
