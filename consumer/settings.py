@@ -269,6 +269,10 @@ class WebhookSettings(Section):
     # How far x-fc-date may be from our clock; nonces are remembered twice as long.
     clock_skew: Seconds = timedelta(minutes=5)
     max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 256 * 1024
+    # How long a status may wait for the broker's acknowledgement before the webhook is
+    # answered 503 (and the record given up, so Flex's resend is its only copy). Keep it under
+    # the time Flex waits for an answer, or Flex gives up first and resends anyway.
+    publish_timeout: Annotated[Seconds, Field(ge=timedelta(seconds=1))] = timedelta(seconds=5)
     # Serve HTTPS with this certificate chain and key; unset, plain HTTP behind a TLS proxy.
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None

@@ -69,7 +69,7 @@ async def _serve(settings: WebhookCommandSettings, store: Store, stop: asyncio.E
         stop.set()
 
     async with (
-        AsyncProducer(kafka.client_config()) as producer,
+        AsyncProducer(kafka.client_config() | _publish_deadline(hooks)) as producer,
         FlexClient.open(settings.flex, observer=metrics) as flex,
     ):
         intake = Intake(store, KafkaPublisher(producer, kafka.topics), now)
@@ -88,6 +88,12 @@ async def _serve(settings: WebhookCommandSettings, store: Store, stop: asyncio.E
             _housekeeping(store, metrics, probe, hooks, stop),
         )
     return EXIT_FAILED if probe.fatal else EXIT_OK
+
+
+def _publish_deadline(hooks: WebhookSettings) -> dict[str, int]:
+    # librdkafka fails a record it could not deliver within message.timeout.ms; until then a
+    # broker outage would hold the webhook's request open past Flex's own patience.
+    return {"message.timeout.ms": int(hooks.publish_timeout.total_seconds() * 1000)}
 
 
 def schedule(hooks: WebhookSettings) -> Schedule:

@@ -1,4 +1,4 @@
-"""Fixtures of integration tests: stores on both backends."""
+"""Fixtures of integration tests: stores on both backends, stacks, a broker of one test's own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from consumer.devstack import kafka as local_kafka
+from consumer.devstack.kafka import RunningBroker
 from consumer.sandbox.server import RunningSandbox
 from consumer.store import Store
 from tests.store_fixtures import FakeClock, database_url, make_store
@@ -66,3 +68,13 @@ def stack_factory(
         yield make
         for stack in stacks:
             stack.stop_all()
+
+
+@pytest.fixture
+def own_broker() -> Iterator[RunningBroker]:
+    """A broker of this test alone: the test takes it down, which others must not feel."""
+    broker = local_kafka.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -5,28 +5,15 @@ The short form of the reliability suite (``tests/chaos.py``); ``bench/soak.py`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from consumer.devstack import kafka as local_kafka
 from consumer.devstack.kafka import RunningBroker
 from consumer.devstack.ports import free_port
 from consumer.sandbox.server import RunningSandbox
 from tests import chaos
 from tests.store_fixtures import database_url
 from tests.worker_harness import Stack
-
-
-@pytest.fixture
-def own_broker() -> Iterator[RunningBroker]:
-    """A broker of this test alone: the test takes it down, which others must not feel."""
-    broker = local_kafka.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def test_a_bad_day_keeps_every_invariant(
