@@ -159,8 +159,10 @@ class GroupMember:
         try:
             if pause:
                 client.pause(wire.theirs(pause))
+                log.info("fetching paused: %s", _names(pause))
             if resume:
                 client.resume(wire.theirs(resume))
+                log.info("fetching resumed: %s", _names(resume))
         except KafkaException as exc:
             raise from_exception(exc, "pause/resume") from None
         self.paused = (self.paused | pause) - resume
@@ -266,3 +268,7 @@ class GroupMember:
     def _count(self, error: KafkaError, doing: str) -> None:
         self.errors[error.name()] += 1
         log.warning("%s", from_error(error, doing))
+
+
+def _names(partitions: Iterable[TopicPartition]) -> str:
+    return ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(partitions))
