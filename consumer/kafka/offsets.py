@@ -37,6 +37,7 @@ class _Partition:
     unfinished: dict[int, float] = field(default_factory=dict)
     last_tracked: int = -1
     committed: int | None = None
+    committed_at: float = 0.0
 
     def position(self) -> int | None:
         if self.order:
@@ -51,8 +52,12 @@ class _Partition:
 class OffsetTracker:
     """Per-partition bookkeeping of dispatched and finished records; amortised O(1) per record."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Clock = time.monotonic, recommit_after: float = 10.0) -> None:
         self._clock = clock
+        # An offset sent once is sent again after this long even when nothing moved: a commit
+        # lost around a broker or coordinator outage, with no failure report that matches it,
+        # would otherwise stay lost while the partition is quiet (seen in the bad-day test).
+        self._recommit_after = recommit_after
         self._lock = threading.Lock()
         self._partitions: dict[TopicPartition, _Partition] = {}
         self._outstanding = 0
@@ -109,13 +114,17 @@ class OffsetTracker:
             for tp, offset in offsets.items():
                 state = self._partitions.get(tp)
                 if state is not None:
-                    state.committed = offset
+                    state.committed, state.committed_at = offset, self._clock()
 
     def commit_failed(self, tp: TopicPartition, offset: int) -> None:
-        """Undo ``mark_committed`` for a commit the broker refused, so it is sent again."""
+        """Undo ``mark_committed`` for a commit the broker refused, so it is sent again.
+
+        Whatever ``offset`` the failure names: sending the current position once more costs
+        one request, while keeping a mark the broker never stored would stall the partition.
+        """
         with self._lock:
             state = self._partitions.get(tp)
-            if state is not None and state.committed == offset:
+            if state is not None:
                 state.committed = None
 
     def outstanding(self, tp: TopicPartition) -> int:
@@ -146,6 +155,11 @@ class OffsetTracker:
     def _committable(self, tp: TopicPartition) -> int | None:
         state = self._partitions.get(tp)
         position = None if state is None else state.position()
-        if state is None or position is None or position == state.committed:
+        if state is None or position is None:
+            return None
+        if (
+            position == state.committed
+            and self._clock() - state.committed_at < self._recommit_after
+        ):
             return None
         return position

@@ -158,6 +158,27 @@ def test_a_refused_commit_is_offered_again() -> None:
     assert tracker.committable(TP) == 1
 
 
+def test_a_refused_commit_is_offered_again_whatever_offset_the_failure_names() -> None:
+    tracker = OffsetTracker()
+    tracker.track(TP, 0)
+    tracker.done(TP, 0)
+    tracker.mark_committed({TP: 1})
+    tracker.commit_failed(TP, -1001)  # librdkafka's "invalid offset"
+    assert tracker.committable(TP) == 1
+
+
+def test_a_quiet_partition_commits_its_position_again_after_a_while() -> None:
+    clock = FakeClock()
+    tracker = OffsetTracker(clock, recommit_after=10.0)
+    tracker.track(TP, 0)
+    tracker.done(TP, 0)
+    tracker.mark_committed({TP: 1})
+    clock.now += 9.0
+    assert tracker.committable(TP) is None
+    clock.now += 1.0
+    assert tracker.committable(TP) == 1, "a commit lost without a report heals itself"
+
+
 def test_an_offset_not_past_the_last_tracked_is_ignored() -> None:
     tracker = OffsetTracker()
     assert tracker.track(TP, 3)
