@@ -117,8 +117,14 @@ class GroupMember:
         self._apply_requests(self._live())
 
     def commit(self, partitions: Iterable[TopicPartition]) -> None:
-        """Synchronously commit what the tracker allows for ``partitions``; failures are counted."""
-        offsets = self._tracker.committable_offsets(partitions)
+        """Synchronously commit the position of ``partitions``; failures are counted.
+
+        Sent even when the tracker marked it committed already: at a handover the next owner
+        starts from what the broker holds, so an earlier commit that never landed must not be
+        trusted here.
+        """
+        positions = {tp: self._tracker.position(tp) for tp in partitions}
+        offsets = {tp: offset for tp, offset in positions.items() if offset is not None}
         if not offsets:
             return
         try:
