@@ -89,7 +89,7 @@ class OffsetTracker:
             return True
 
     def committable(self, tp: TopicPartition) -> int | None:
-        """The offset to commit (next to read), or None when nothing new since the last commit."""
+        """The offset to commit (next to read); None if it was sent within ``recommit_after``."""
         with self._lock:
             return self._committable(tp)
 
@@ -109,7 +109,7 @@ class OffsetTracker:
             return None if state is None else state.position()
 
     def mark_committed(self, offsets: dict[TopicPartition, int]) -> None:
-        """Remember what was sent to the broker so ``committable`` reports only progress."""
+        """Remember what was sent, and when, so ``committable`` reports progress (or a resend)."""
         with self._lock:
             for tp, offset in offsets.items():
                 state = self._partitions.get(tp)
