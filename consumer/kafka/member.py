@@ -239,7 +239,7 @@ class GroupMember:
     def _on_commit(self, error: KafkaError | None, partitions: list[KafkaTopicPartition]) -> None:
         failed = partitions if error is not None else [p for p in partitions if p.error]
         for p in failed:
-            self._tracker.commit_failed(TopicPartition(p.topic, p.partition), p.offset)
+            self._tracker.commit_failed(TopicPartition(p.topic, p.partition))
             self._count(p.error or error or KafkaError(KafkaError._FAIL), f"commit {p.topic}")
 
     def _on_error(self, error: KafkaError) -> None:

@@ -116,10 +116,10 @@ class OffsetTracker:
                 if state is not None:
                     state.committed, state.committed_at = offset, self._clock()
 
-    def commit_failed(self, tp: TopicPartition, offset: int) -> None:
+    def commit_failed(self, tp: TopicPartition) -> None:
         """Undo ``mark_committed`` for a commit the broker refused, so it is sent again.
 
-        Whatever ``offset`` the failure names: sending the current position once more costs
+        Whatever offset the failure report names: sending the current position once more costs
         one request, while keeping a mark the broker never stored would stall the partition.
         """
         with self._lock:

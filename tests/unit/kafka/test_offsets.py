@@ -154,16 +154,7 @@ def test_a_refused_commit_is_offered_again() -> None:
     tracker.track(TP, 0)
     tracker.done(TP, 0)
     tracker.mark_committed({TP: 1})
-    tracker.commit_failed(TP, 1)
-    assert tracker.committable(TP) == 1
-
-
-def test_a_refused_commit_is_offered_again_whatever_offset_the_failure_names() -> None:
-    tracker = OffsetTracker()
-    tracker.track(TP, 0)
-    tracker.done(TP, 0)
-    tracker.mark_committed({TP: 1})
-    tracker.commit_failed(TP, -1001)  # librdkafka's "invalid offset"
+    tracker.commit_failed(TP)
     assert tracker.committable(TP) == 1
 
 
