@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from consumer.checkout.payment_event import PaymentEvent
 from consumer.events import PaymentApproved
+from consumer.kafka.producer import Sender
 from consumer.settings import Topics
-
-
-class Sender(Protocol):
-    """The part of ``AsyncProducer`` the publisher uses."""
-
-    async def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-    ) -> Any:
-        """Produce one record; return once the broker has it."""
-        ...
 
 
 class EventPublisher(Protocol):

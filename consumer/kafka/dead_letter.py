@@ -10,12 +10,11 @@ byte except the digits of a card number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
-from consumer.kafka.producer import Delivered
+from consumer.kafka.producer import Delivered, Sender
 from consumer.kafka.records import Headers, Record
 from consumer.logs import redact
 
@@ -26,18 +25,6 @@ PARTITION = PREFIX + "partition"
 OFFSET = PREFIX + "offset"
 AT = PREFIX + "at"
 REDACTED = PREFIX + "redacted"
-
-
-class Sender(Protocol):
-    """Where dead letters are produced to: an ``AsyncProducer`` (or a test's fake)."""
-
-    async def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-    ) -> Delivered: ...
 
 
 @dataclass(frozen=True, slots=True)

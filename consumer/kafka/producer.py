@@ -54,6 +54,18 @@ class Delivered:
     offset: int
 
 
+class Sender(Protocol):
+    """What code that publishes needs of ``AsyncProducer``: the seam its unit tests fake."""
+
+    async def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
+    ) -> Delivered: ...
+
+
 class ProducerClient(Protocol):
     """The part of ``confluent_kafka.Producer`` we use; the seam unit tests fake."""
 

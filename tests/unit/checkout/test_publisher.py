@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from consumer.checkout.payment_event import payment_event
 from consumer.checkout.publisher import KafkaPublisher
 from consumer.events import PaymentApproved, PaymentDeclined
+from consumer.kafka.producer import Delivered
 from consumer.settings import Topics
 from tests.unit.checkout.support import TOKEN, a_form, an_authorization
 
@@ -24,8 +25,9 @@ class Sent:
         value: bytes | None,
         key: bytes | None = None,
         headers: Sequence[tuple[str, bytes]] | None = None,
-    ) -> None:
+    ) -> Delivered:
         self.records.append((topic, value, key))
+        return Delivered(0, len(self.records) - 1)
 
 
 async def test_each_outcome_goes_to_its_topic_keyed_by_transaction_id() -> None:
