@@ -23,15 +23,8 @@ from consumer.settings import SandboxSettings
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """Bootstrap address of a real broker: the local one, started for this run."""
-    configured = os.environ.get("FLEXMIT_TEST_KAFKA_BOOTSTRAP")
-    if configured:
-        yield configured
-        return
-    broker = local_kafka.start()
-    try:
-        yield broker.bootstrap_servers
-    finally:
-        broker.stop()
+    with local_kafka.bootstrap(os.environ.get("FLEXMIT_TEST_KAFKA_BOOTSTRAP")) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +79,7 @@ def run(options: DemoOptions, console: Console | None = None) -> Summary:
     console = console or Console()
     workdir = options.home / datetime.now(UTC).strftime("run-%Y%m%d-%H%M%S-%f")
     workdir.mkdir(parents=True, exist_ok=True)
-    with _broker(options) as bootstrap, contextlib.ExitStack() as stack:
+    with local_kafka.bootstrap(options.bootstrap) as bootstrap, contextlib.ExitStack() as stack:
         topics = Topics(**{k: v + options.topic_suffix for k, v in Topics().model_dump().items()})
         ensure_topics({"bootstrap.servers": bootstrap}, topics.model_dump().values())
         started = _start_services(options, bootstrap, topics, workdir)
@@ -93,18 +92,6 @@ class _Started:
     services: list[services.Service]
     sandbox_url: str
     metrics: list[str]
-
-
-@contextlib.contextmanager
-def _broker(options: DemoOptions) -> Iterator[str]:
-    if options.bootstrap:
-        yield options.bootstrap
-        return
-    broker = local_kafka.start()
-    try:
-        yield broker.bootstrap_servers
-    finally:
-        broker.stop()
 
 
 def _start_services(

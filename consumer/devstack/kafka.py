@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -106,6 +107,19 @@ def start(home: Path = DEFAULT_HOME, partitions: int = 12, attempts: int = 2) ->
             if attempt == attempts:
                 raise
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def bootstrap(configured: str | None) -> Iterator[str]:
+    """``configured`` when a cluster is given; else a local broker, stopped on exit."""
+    if configured:
+        yield configured
+        return
+    broker = start()
+    try:
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
 
 
 def _start_once(home: Path, lib: Path, partitions: int) -> RunningBroker:
